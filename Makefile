@@ -13,6 +13,7 @@ install:
 
 lint: install
 	$(PY) -m ruff check mmzs3 tools tests configs
+	$(PY) -m isort --check-only --diff mmzs3 tools tests configs
 	$(PY) -m codespell mmzs3 tools tests configs docs README.md
 
 test: install lint

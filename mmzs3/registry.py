@@ -4,12 +4,13 @@
 mmzs3 registers its components straight into mmsegmentation's registry nodes
 instead of creating child nodes with an ``mmzs3`` scope. A plain mmseg config
 then reaches every mmzs3 class by its bare name once it carries
-``custom_imports = dict(imports=['mmzs3'])``, mmseg's own tools (``init_model``,
-``MMSegInferencer``) keep working with ``default_scope='mmseg'``, and configs
-inherited with ``mmseg::`` (which stamp ``_scope_='mmseg'``) resolve our classes
-too. The price is one shared namespace: mmengine raises ``KeyError`` on a
-duplicate name, so a collision fails loudly at import time, and every mmzs3
-class carries a distinct name. ``docs/registry.md`` records the decision.
+``custom_imports = dict(imports=['mmzs3'])``, mmseg's own tools
+(``init_model``, ``MMSegInferencer``) keep working with
+``default_scope='mmseg'``, and configs inherited with ``mmseg::`` (which
+stamp ``_scope_='mmseg'``) resolve our classes too. The price is one shared
+namespace: mmengine raises ``KeyError`` on a duplicate name, so a collision
+fails loudly at import time, and every mmzs3 class carries a distinct name.
+``docs/registry.md`` records the decision.
 
 Code inside mmzs3 imports registries from here, so that the decision lives in
 one place.

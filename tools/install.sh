@@ -79,8 +79,9 @@ fi
 CONSTRAINTS=$VENV/torch-constraints.txt
 "$VPY" - >"$CONSTRAINTS" <<'PY'
 import torch, torchvision
-print(f'torch=={torch.__version__}')
-print(f'torchvision=={torchvision.__version__}')
+# '==X' without the local label ('+cu130') matches any local build of X.
+print(f"torch=={torch.__version__.split('+')[0]}")
+print(f"torchvision=={torchvision.__version__.split('+')[0]}")
 PY
 log "torch pinned: $(tr '\n' ' ' <"$CONSTRAINTS")"
 run_logged "installing build tools (requirements/build.txt)" "$VENV/build-tools.log" \

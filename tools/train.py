@@ -1,15 +1,14 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Train a segmentor with mmengine's runner (mmseg's arguments)."""
 import argparse
-import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmzs3  # noqa: F401  (registers mmzs3 and the safe checkpoint loader)
 from mmzs3.registry import RUNNERS
-from mmzs3.utils.launch import (default_work_dir, enable_amp,
-                                set_local_rank, setup_cpu_distributed)
+from mmzs3.utils.launch import (default_work_dir, enable_amp, set_local_rank,
+                                setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:

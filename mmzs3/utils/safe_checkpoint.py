@@ -20,6 +20,7 @@ It also makes mmengine's local file writes atomic (write to a temporary file
 in the same folder, ``fsync``, then ``os.replace``), so a run killed while
 writing a checkpoint never leaves a torn file under the checkpoint's name.
 """
+import _compat_pickle
 import importlib
 import os
 import os.path as osp
@@ -78,6 +79,9 @@ ALLOWED_GLOBALS = frozenset({
 })
 
 _HISTORY_BUFFER = 'mmengine.logging.history_buffer.HistoryBuffer'
+#: HistoryBuffer's own statistics; custom ones registered through
+#: ``HistoryBuffer.register_statistics`` are admitted too.
+_BUILTIN_STATISTICS = frozenset({'min', 'max', 'mean', 'current'})
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -100,8 +104,8 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     ``getattr(HistoryBuffer, 'mean')``; nothing else may be fetched.
     """
     history_buffer = _resolve(_HISTORY_BUFFER)
-    if obj is not history_buffer or name.startswith('_') or \
-            name not in history_buffer._statistics_methods:
+    allowed = _BUILTIN_STATISTICS | set(history_buffer._statistics_methods)
+    if obj is not history_buffer or name not in allowed:
         raise UnsafeCheckpointError(
             f'checkpoint asks for getattr({obj!r}, {name!r}); only '
             f'HistoryBuffer statistic methods are allowed')
@@ -112,12 +116,17 @@ class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that only resolves globals from :data:`ALLOWED_GLOBALS`."""
 
     def find_class(self, module: str, name: str) -> Any:
+        # Protocol-2 pickles name Python 2 modules ('__builtin__'); map them
+        # as pickle's own find_class does before checking the allowlist.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         qualified_name = f'{module}.{name}'
         if qualified_name == 'builtins.getattr':
             return _history_buffer_getattr
         if qualified_name not in ALLOWED_GLOBALS:
             raise UnsafeCheckpointError(
-                f'refusing to load {qualified_name!r}: it is not in mmzs3\'s '
+                f"refusing to load {qualified_name!r}: it is not in mmzs3's "
                 'checkpoint allowlist (mmzs3.utils.safe_checkpoint.'
                 'ALLOWED_GLOBALS), so the file may run arbitrary code')
         return _resolve(qualified_name)

@@ -1,6 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import os
 import os.path as osp
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -70,17 +71,21 @@ def test_malicious_pickle_is_refused_without_running(tmp_path):
     assert not marker.exists()
 
 
-def test_getattr_is_limited_to_history_buffer(tmp_path):
-    import pickle
+class _GetattrExploit:
 
-    class _GetattrExploit:
+    def __init__(self, owner: type, name: str) -> None:
+        self.owner, self.name = owner, name
 
-        def __reduce__(self):
-            return getattr, (os, 'system')
+    def __reduce__(self):
+        return getattr, (self.owner, self.name)
 
+
+@pytest.mark.parametrize('owner,name', [(HistoryBuffer, 'register_statistics'),
+                                        (OrderedDict, 'fromkeys')])
+def test_getattr_is_limited_to_history_buffer(tmp_path, owner, name):
     path = str(tmp_path / 'getattr.pth')
-    torch.save(dict(x=_GetattrExploit()), path, pickle_protocol=2)
-    with pytest.raises(pickle.UnpicklingError, match='getattr'):
+    torch.save(dict(x=_GetattrExploit(owner, name)), path, pickle_protocol=2)
+    with pytest.raises(UnsafeCheckpointError, match=f'getattr.*{name}'):
         safe_torch_load(path)
 
 
