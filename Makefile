@@ -17,7 +17,7 @@ lint: install
 	$(PY) -m codespell mmzs3 tools tests configs docs README.md
 
 test: install lint
-	$(PY) -m pytest tests -x -q --timeout=900 $(PYTEST_ARGS)
+	$(PY) -m pytest tests -q --timeout=900 $(PYTEST_ARGS)
 
 demo: install
 	$(PY) tools/run_embedded_default.py
