@@ -1,1 +1,15 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
+from .ade20k_full847_dataset import WIDE_IGNORE_INDEX, ADE20KFull847Dataset
+from .coco_stuff_zs171_dataset import COCOStuffZS171Dataset
+from .pascal_context459_dataset import PascalContext459Dataset
+from .pascal_voc20_dataset import PascalVOC20Dataset
+from .splits import SPLITS, ZeroShotSplit, get_split
+from .transforms import LoadWideSegAnnotations, apply_label_map
+from .zero_shot_dataset import ZeroShotSegDataset
+
+__all__ = [
+    'ADE20KFull847Dataset', 'COCOStuffZS171Dataset', 'PascalContext459Dataset',
+    'PascalVOC20Dataset', 'ZeroShotSegDataset', 'LoadWideSegAnnotations',
+    'apply_label_map', 'SPLITS', 'ZeroShotSplit', 'get_split',
+    'WIDE_IGNORE_INDEX'
+]

@@ -1,0 +1,65 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from typing import Dict, Optional, Sequence
+
+from mmseg.datasets import BaseSegDataset
+
+from mmzs3.registry import DATASETS
+from .splits import ADE20K_FULL_847
+
+#: Ignore value of 16-bit label maps (847 classes do not fit in uint8).
+WIDE_IGNORE_INDEX = 65535
+
+
+@DATASETS.register_module()
+class ADE20KFull847Dataset(BaseSegDataset):
+    """ADE20K-Full with MaskFormer's 847 classes (ZegFormer's benchmark).
+
+    Labels are 16-bit PNGs written by
+    ``tools/dataset_converters/ade20k_full_847.py``: values ``0..846`` in
+    the order of :data:`mmzs3.datasets.splits.ADE20K_FULL_847` and 65535
+    for ignored pixels. mmseg's ``LoadAnnotations`` casts labels to uint8,
+    so pipelines must load them with ``LoadWideSegAnnotations``.
+
+    Args:
+        img_suffix (str): Suffix of images. Defaults to '.jpg'.
+        seg_map_suffix (str): Suffix of label maps. Defaults to '.png'.
+        ignore_index (int): Ignored label value. Defaults to 65535.
+        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+    """
+    METAINFO = dict(classes=ADE20K_FULL_847.classes)
+
+    def __init__(self,
+                 img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png',
+                 ignore_index: int = WIDE_IGNORE_INDEX,
+                 **kwargs) -> None:
+        super().__init__(
+            img_suffix=img_suffix,
+            seg_map_suffix=seg_map_suffix,
+            ignore_index=ignore_index,
+            **kwargs)
+
+    @classmethod
+    def get_label_map(
+            cls,
+            new_classes: Optional[Sequence] = None) -> Optional[Dict]:
+        """Like mmseg's label map, but dropped classes go to 65535.
+
+        mmseg maps removed classes to 255, which is a valid class index
+        here.
+
+        Args:
+            new_classes (Sequence, optional): Class names to keep.
+                Defaults to None.
+
+        Returns:
+            dict, optional: Old label index to new label index.
+        """
+        label_map = super().get_label_map(new_classes)
+        if label_map is None:
+            return None
+        kept = {name: i for i, name in enumerate(new_classes)}
+        return {
+            old: kept.get(name, WIDE_IGNORE_INDEX)
+            for old, name in enumerate(cls.METAINFO['classes'])
+        }

@@ -1,0 +1,4 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from .load_wide_seg_annotations import LoadWideSegAnnotations, apply_label_map
+
+__all__ = ['LoadWideSegAnnotations', 'apply_label_map']

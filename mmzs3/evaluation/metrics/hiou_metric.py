@@ -1,0 +1,201 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from collections import OrderedDict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger, print_log
+from mmseg.evaluation import IoUMetric
+from prettytable import PrettyTable
+from torch import Tensor
+
+from mmzs3.registry import METRICS
+
+
+def class_areas(pred: Tensor, label: Tensor, num_classes: int,
+                ignore_index: int) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Per-class intersection, union, prediction and label pixel counts.
+
+    Same contract as mmseg's ``IoUMetric.intersect_and_union``, but with
+    exact int64 counts (``torch.bincount``): mmseg's float32 ``histc`` sums
+    lose whole pixels above 2**24 per class, which a full COCO or ADE
+    validation set exceeds.
+
+    Args:
+        pred (Tensor): Predicted labels, shape (H, W).
+        label (Tensor): Ground-truth labels, shape (H, W).
+        num_classes (int): Number of classes K.
+        ignore_index (int): Ground-truth value excluded from scoring.
+
+    Returns:
+        tuple[Tensor]: Four int64 CPU tensors of shape (K, ): intersection,
+        union, predicted area and label area.
+    """
+    keep = label != ignore_index
+    pred, label = pred[keep].long(), label[keep].long()
+    valid = (label >= 0) & (label < num_classes)
+    pred_ok = (pred >= 0) & (pred < num_classes)
+    area_label = torch.bincount(label[valid], minlength=num_classes)
+    area_pred = torch.bincount(pred[pred_ok], minlength=num_classes)
+    hit = pred[(pred == label) & valid]
+    area_inter = torch.bincount(hit, minlength=num_classes)
+    area_union = area_pred + area_label - area_inter
+    return (area_inter.cpu(), area_union.cpu(), area_pred.cpu(),
+            area_label.cpu())
+
+
+def harmonic_mean(seen: float, unseen: float) -> float:
+    """hIoU = 2SU / (S + U); 0 when S + U = 0 or either is NaN.
+
+    Args:
+        seen (float): Seen score S.
+        unseen (float): Unseen score U.
+
+    Returns:
+        float: The harmonic mean.
+    """
+    if np.isnan(seen) or np.isnan(unseen) or seen + unseen == 0:
+        return 0.0
+    return 2 * seen * unseen / (seen + unseen)
+
+
+def group_scores(iou: np.ndarray, acc: np.ndarray, inter: np.ndarray,
+                 label: np.ndarray, members: np.ndarray) -> Dict[str, float]:
+    """Scores of one group of classes (fractions, NaN when undefined).
+
+    Args:
+        iou (np.ndarray): Per-class IoU, shape (K, ), NaN for classes absent
+            from both ground truth and prediction.
+        acc (np.ndarray): Per-class accuracy (recall), shape (K, ), NaN for
+            classes absent from the ground truth.
+        inter (np.ndarray): Per-class intersection counts, shape (K, ).
+        label (np.ndarray): Per-class label counts, shape (K, ).
+        members (np.ndarray): Boolean mask of the group, shape (K, ).
+
+    Returns:
+        dict[str, float]: ``mIoU``, ``mAcc`` (mean class accuracy) and
+        ``aAcc`` (pixel accuracy on the group's ground-truth pixels).
+    """
+
+    def nanmean(values: np.ndarray) -> float:
+        values = values[~np.isnan(values)]
+        return float(values.mean()) if values.size else float('nan')
+
+    pixels = label[members].sum()
+    return dict(
+        mIoU=nanmean(iou[members]),
+        mAcc=nanmean(acc[members]),
+        aAcc=float(inter[members].sum() / pixels) if pixels else float('nan'))
+
+
+@METRICS.register_module()
+class HIoUMetric(IoUMetric):
+    """Generalised zero-shot metric: seen, unseen and harmonic mean IoU.
+
+    Per-class IoU and accuracy are mmseg's. A class absent from both the
+    ground truth and the prediction has IoU NaN and is left out of every
+    mean (NaN-safe); a class only predicted has IoU 0 and counts. Means
+    over a group are taken over its classes, so ``mIoU_seen`` is the mean
+    IoU of the seen classes. ``hIoU = 2 * S * U / (S + U)`` with S, U the
+    seen and unseen mIoU, 0 when S + U = 0 or either group is empty. Split
+    accuracies are computed from per-class accuracy (``mAcc_seen``) and
+    pixel counts (``aAcc_seen``), never from IoU. All values are percent
+    rounded to two decimals, like mmseg.
+
+    Per-sample results are int64 pixel counts, so the sums made after
+    mmengine gathers them from every rank are exact.
+
+    Args:
+        seen_classes (Sequence[str], optional): Seen names. Defaults to
+            None (read ``dataset_meta['seen_classes']``).
+        unseen_classes (Sequence[str], optional): Unseen names. Defaults
+            to None (read ``dataset_meta['unseen_classes']``).
+        **kwargs: Arguments of :class:`mmseg.evaluation.IoUMetric`.
+    """
+
+    def __init__(self,
+                 seen_classes: Optional[Sequence[str]] = None,
+                 unseen_classes: Optional[Sequence[str]] = None,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.seen_classes = seen_classes
+        self.unseen_classes = unseen_classes
+
+    @staticmethod
+    def intersect_and_union(pred_label: Tensor, label: Tensor,
+                            num_classes: int, ignore_index: int) -> tuple:
+        """Exact per-class areas; see :func:`class_areas`."""
+        return class_areas(pred_label, label, num_classes, ignore_index)
+
+    def _split_masks(self, classes: Sequence[str]) -> Tuple[np.ndarray, ...]:
+        """Boolean masks of seen and unseen classes, by name."""
+        meta = self.dataset_meta or {}
+        unseen = self.unseen_classes
+        if unseen is None:
+            unseen = meta.get('unseen_classes', ())
+        seen = self.seen_classes
+        if seen is None:
+            seen = meta.get('seen_classes')
+        unknown = set(unseen) - set(classes)
+        if seen is not None:
+            unknown |= set(seen) - set(classes)
+        if unknown:
+            raise ValueError(f'HIoUMetric: split names not in the dataset '
+                             f'classes: {sorted(unknown)}')
+        unseen_mask = np.array([name in set(unseen) for name in classes])
+        if seen is None:
+            return ~unseen_mask, unseen_mask
+        return np.array([name in set(seen) for name in classes]), unseen_mask
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Compute aAcc, mIoU, mAcc and their seen / unseen / h versions.
+
+        Args:
+            results (list): Per-sample 4-tuples from :meth:`process`.
+
+        Returns:
+            dict[str, float]: Percentages keyed ``aAcc``, ``mIoU``,
+            ``mAcc``, ``mIoU_seen``, ``mIoU_unseen``, ``hIoU``,
+            ``mAcc_seen``, ``mAcc_unseen``, ``aAcc_seen``, ``aAcc_unseen``.
+        """
+        if self.format_only:
+            return super().compute_metrics(results)
+        inter, union, _, label = (
+            torch.stack(part).sum(0).double().numpy()
+            for part in zip(*results))
+        with np.errstate(divide='ignore', invalid='ignore'):
+            iou, acc = inter / union, inter / label
+        classes = self.dataset_meta['classes']
+        seen_mask, unseen_mask = self._split_masks(classes)
+        everyone = np.ones(len(classes), dtype=bool)
+        groups = {
+            '': everyone,
+            '_seen': seen_mask,
+            '_unseen': unseen_mask
+        }
+        metrics = OrderedDict()
+        for suffix, members in groups.items():
+            for key, value in group_scores(iou, acc, inter, label,
+                                           members).items():
+                metrics[key + suffix] = value
+        metrics['hIoU'] = harmonic_mean(metrics['mIoU_seen'],
+                                        metrics['mIoU_unseen'])
+        self._log_table(classes, iou, acc, seen_mask, unseen_mask)
+        return {k: round(float(v) * 100, 2) for k, v in metrics.items()}
+
+    @staticmethod
+    def _log_table(classes: Sequence[str], iou: np.ndarray, acc: np.ndarray,
+                   seen_mask: np.ndarray, unseen_mask: np.ndarray) -> None:
+        """Log mmseg's per-class table with a ``Split`` column."""
+        splits: List[str] = [
+            'unseen' if u else ('seen' if s else '-')
+            for s, u in zip(seen_mask, unseen_mask)
+        ]
+        table = PrettyTable()
+        table.add_column('Class', list(classes))
+        table.add_column('Split', splits)
+        table.add_column('IoU', np.round(iou * 100, 2).tolist())
+        table.add_column('Acc', np.round(acc * 100, 2).tolist())
+        logger: MMLogger = MMLogger.get_current_instance()
+        print_log('per class results:', logger)
+        print_log('\n' + table.get_string(), logger=logger)
