@@ -1,0 +1,145 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""HIoUMetric on hand-made confusion cases with exact expected numbers."""
+import os
+import socket
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from mmengine.hooks import CheckpointHook
+
+from mmzs3.evaluation import HIoUMetric, class_areas, harmonic_mean
+
+CLASSES = ('a', 'b', 'c', 'd')
+META = dict(classes=CLASSES, seen_classes=('a', 'b'), unseen_classes=('c', 'd'))
+
+
+def sample(pred, gt) -> dict:
+    """One data sample in the dict form mmseg's metric reads."""
+    return dict(
+        pred_sem_seg=dict(data=torch.tensor(pred)[None]),
+        gt_sem_seg=dict(data=torch.tensor(gt)[None]))
+
+
+# GT / prediction, 2x4 each. Class d is absent from both (excluded);
+# class c is predicted but absent from GT (IoU 0, counted).
+GT1 = [[0, 0, 1, 1], [0, 0, 1, 255]]
+PRED1 = [[0, 1, 1, 1], [0, 0, 2, 2]]
+# An all-ignore image contributes nothing.
+GT2 = [[255, 255], [255, 255]]
+PRED2 = [[3, 3], [3, 3]]
+# a: inter 3, union 4 -> 0.75; b: inter 2, union 4 -> 0.5;
+# c: inter 0, union 1 -> 0 (predicted on a b pixel; 255 pixel ignored);
+# d: predicted only on ignored pixels -> absent -> NaN, excluded.
+
+
+def evaluate(samples, meta=META, **kwargs) -> dict:
+    metric = HIoUMetric(**kwargs)
+    metric.dataset_meta = meta
+    for s in samples:
+        metric.process({}, [s])
+    return metric.evaluate(len(samples))
+
+
+def test_class_areas_exact_int64():
+    areas = class_areas(torch.tensor(PRED1), torch.tensor(GT1), 4, 255)
+    inter, union, pred, label = (a.tolist() for a in areas)
+    assert inter == [3, 2, 0, 0]
+    assert union == [4, 4, 1, 0]
+    assert pred == [3, 3, 1, 0]
+    assert label == [4, 3, 0, 0]
+    assert all(a.dtype == torch.int64 for a in areas)
+
+
+def test_missing_class_and_all_ignore_image():
+    m = evaluate([sample(PRED1, GT1), sample(PRED2, GT2)])
+    assert m['mIoU'] == pytest.approx(round((0.75 + 0.5 + 0) / 3 * 100, 2))
+    assert m['mIoU_seen'] == 62.5
+    assert m['mIoU_unseen'] == 0.0
+    assert m['hIoU'] == 0.0
+    assert m['aAcc'] == pytest.approx(round(5 / 7 * 100, 2))
+    # accuracy from accuracy: a 3/4, b 2/3; c, d have no GT pixels
+    assert m['mAcc_seen'] == pytest.approx(round((0.75 + 2 / 3) / 2 * 100, 2))
+    assert m['aAcc_seen'] == pytest.approx(round(5 / 7 * 100, 2))
+    assert np.isnan(m['mAcc_unseen']) and np.isnan(m['aAcc_unseen'])
+
+
+def test_hiou_value_and_split_from_constructor():
+    # seen a: IoU 1/2; unseen b: 1/4 -> hIoU = 2*0.5*0.25/0.75 = 1/3
+    gt = [[0, 0, 1, 1]]
+    pred = [[0, 1, 1, 2]]
+    # a: inter 1, union 2 -> 0.5; b: inter 1, union 3 -> 1/3; c: 0
+    m = evaluate([sample(pred, gt)], meta=dict(classes=CLASSES),
+                 seen_classes=('a', ), unseen_classes=('b', ))
+    assert m['mIoU_seen'] == 50.0
+    assert m['mIoU_unseen'] == pytest.approx(33.33)
+    assert m['hIoU'] == pytest.approx(round(2 * 0.5 * (1 / 3) /
+                                            (0.5 + 1 / 3) * 100, 2))
+    gt = [[0, 0, 2, 2]]
+    pred = [[0, 3, 2, 3]]
+    m = evaluate([sample(pred, gt)], meta=META)
+    # a 1/2, c 1/2; b absent; d 0 (predicted only) -> seen .5 unseen .25
+    assert (m['mIoU_seen'], m['mIoU_unseen']) == (50.0, 25.0)
+    assert m['hIoU'] == pytest.approx(33.33)
+
+
+def test_harmonic_mean_edge_cases():
+    assert harmonic_mean(0.0, 0.0) == 0.0
+    assert harmonic_mean(float('nan'), 0.5) == 0.0
+    assert harmonic_mean(0.6, 0.3) == pytest.approx(0.4)
+
+
+def test_unknown_split_name_raises():
+    with pytest.raises(ValueError, match='zebra'):
+        evaluate([sample(PRED1, GT1)], unseen_classes=('zebra', ))
+
+
+def test_checkpoint_hook_accepts_hiou():
+    m = evaluate([sample(PRED1, GT1)])
+    hook = CheckpointHook(interval=1, save_best='hIoU', rule='greater')
+    assert hook.key_indicators == ['hIoU']
+    assert 'hIoU' in m and isinstance(m['hIoU'], float)
+
+
+RANK_SAMPLES = [
+    sample(PRED1, GT1),
+    sample(PRED2, GT2),
+    sample([[0, 1, 1, 2]], [[0, 0, 1, 1]]),
+    sample([[3, 3, 2, 2]], [[3, 2, 2, 2]]),
+]
+
+
+def _worker(rank: int, port: int, queue) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    metric = HIoUMetric()
+    metric.dataset_meta = META
+    # a DistributedSampler-like rank split: even / odd indices
+    for s in RANK_SAMPLES[rank::2]:
+        metric.process({}, [s])
+    result = metric.evaluate(len(RANK_SAMPLES))
+    queue.put((rank, result))
+    dist.destroy_process_group()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_distributed_gloo_matches_single_process():
+    single = evaluate(RANK_SAMPLES)
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    mp.start_processes(_worker, args=(_free_port(), queue), nprocs=2,
+                       start_method='spawn')
+    results = dict(queue.get(timeout=60) for _ in range(2))
+    for rank in (0, 1):
+        assert results[rank].keys() == single.keys()
+        for key, value in single.items():
+            got = results[rank][key]
+            assert got == value or (np.isnan(got) and np.isnan(value)), key
+    assert single['hIoU'] > 0
