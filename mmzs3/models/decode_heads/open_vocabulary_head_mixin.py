@@ -1,0 +1,186 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""Vocabulary, loss and prediction logic shared by the ZegFormer mask heads.
+
+``ZegFormerHead`` (MaskFormer decoder) and ``ZegFormerMask2FormerHead``
+(Mask2Former decoder) both wrap an mmdet head whose classification layer
+``cls_embed`` is replaced by a :class:`SegmentTextClassifier`. mmdet sizes
+its targets and class weights by ``self.num_classes``; here that number
+follows the vocabulary instead of a constructor argument.
+"""
+import copy
+from typing import Dict, List, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import ConfigDict
+from torch import Tensor, nn
+
+from mmseg.structures import SegDataSample
+from mmseg.utils import seg_data_to_instance_data
+from mmzs3.registry import MODELS
+from mmzs3.utils.typing_utils import ConfigType, OptConfigType, SampleList
+
+
+def head_input_size(img_meta: dict) -> Tuple[int, int]:
+    """Size of the tensor the segmentor fed to the backbone.
+
+    Follows mmseg's ``BaseDecodeHead.predict_by_feat``: sliding-window
+    inference stores the crop size as a ``torch.Size`` in ``img_shape``;
+    otherwise the padded batch size is ``pad_shape``.
+
+    Args:
+        img_meta (dict): Meta information of one image.
+
+    Returns:
+        tuple[int, int]: ``(H, W)`` of the network input.
+    """
+    if isinstance(img_meta['img_shape'], torch.Size):
+        return tuple(img_meta['img_shape'])
+    if 'pad_shape' in img_meta:
+        return tuple(img_meta['pad_shape'][:2])
+    return tuple(img_meta['img_shape'][:2])
+
+
+def config_copy(cfg: OptConfigType, default: dict) -> ConfigDict:
+    """A ``ConfigDict`` deep copy of ``cfg``, or of ``default`` if None."""
+    return ConfigDict(copy.deepcopy(default if cfg is None else cfg))
+
+
+def build_text_classifier(cfg: OptConfigType, in_channels: int) -> nn.Module:
+    """Build the segment classifier of a head.
+
+    Args:
+        cfg (dict, optional): Classifier config. Defaults to a
+            ``SegmentTextClassifier`` with its defaults when None.
+        in_channels (int): Default for the classifier's ``in_channels``.
+
+    Returns:
+        nn.Module: The classifier.
+    """
+    cfg = config_copy(cfg, dict(type='SegmentTextClassifier'))
+    cfg.setdefault('in_channels', in_channels)
+    return MODELS.build(cfg)
+
+
+def loss_cls_without_class_weight(loss_cls: ConfigType,
+                                  owner: str) -> ConfigDict:
+    """Check a ``loss_cls`` config and give it a placeholder class weight.
+
+    Args:
+        loss_cls (dict): The classification loss config.
+        owner (str): Class name used in the error message.
+
+    Returns:
+        ConfigDict: A copy whose ``class_weight`` is the no-object weight
+        alone (the head extends it when the vocabulary is set).
+    """
+    loss_cls = ConfigDict(loss_cls)
+    if 'class_weight' in loss_cls:
+        raise ValueError(
+            f'{owner}: do not set loss_cls.class_weight; the class weights '
+            'follow the vocabulary. Set no_object_weight instead.')
+    return loss_cls
+
+
+class OpenVocabularyHeadMixin:
+    """Methods shared by the mask heads with a text-embedding classifier.
+
+    The host class must be an mmseg/mmdet mask head with ``cls_embed``
+    (a ``SegmentTextClassifier``), ``loss_cls``, ``ignore_index`` and
+    ``no_object_weight``.
+    """
+
+    def set_text_embeddings(self, text_embeddings: Tensor) -> None:
+        """Use a vocabulary's class embeddings for the following forwards.
+
+        Sets the classifier's embeddings, ``num_classes`` (mmdet's
+        no-object label), ``out_channels`` and the cross-entropy class
+        weights ``[1.0] * K + [no_object_weight]``.
+
+        Args:
+            text_embeddings (Tensor): L2-normalised class embeddings,
+                shape (K, D).
+        """
+        num_classes = text_embeddings.shape[0]
+        self.cls_embed.text_embeddings = text_embeddings
+        self.num_classes = num_classes
+        self.out_channels = num_classes
+        class_weight = [1.0] * num_classes + [self.no_object_weight]
+        self.class_weight = class_weight
+        self.loss_cls.class_weight = class_weight
+
+    def _meta_samples(self, batch_img_metas: Sequence[dict]) -> SampleList:
+        """Wrap metas into fresh samples for mmdet's ``forward``.
+
+        mmdet's MaskFormer builds a padding mask from ``batch_input_shape``
+        and ``img_shape``; setting both to ``img_shape`` gives an empty
+        mask, which is the official model's behaviour (no padding mask).
+        The callers' metainfo is left untouched.
+        """
+        return [
+            SegDataSample(
+                metainfo=dict(meta, batch_input_shape=meta['img_shape'][:2]))
+            for meta in batch_img_metas
+        ]
+
+    def loss(self, x: Tuple[Tensor], batch_data_samples: SampleList,
+             train_cfg: ConfigType) -> Dict[str, Tensor]:
+        """Forward and compute the losses of every decoder layer.
+
+        Args:
+            x (tuple[Tensor]): Multi-level backbone features.
+            batch_data_samples (list[SegDataSample]): Samples with
+                ``gt_sem_seg``.
+            train_cfg (dict): The segmentor's training config (unused).
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``, ``loss_mask``, ``loss_dice`` and
+            ``d{i}.loss_*`` for the earlier decoder layers.
+        """
+        batch_gt_instances = seg_data_to_instance_data(
+            self.ignore_index, batch_data_samples)
+        batch_img_metas = [s.metainfo for s in batch_data_samples]
+        all_cls_scores, all_mask_preds = self(
+            x, self._meta_samples(batch_img_metas))
+        return self.loss_by_feat(all_cls_scores, all_mask_preds,
+                                 batch_gt_instances, batch_img_metas)
+
+    def predict(self, x: Tuple[Tensor], batch_img_metas: List[dict],
+                test_cfg: ConfigType) -> Tuple[Tensor, Tensor]:
+        """Per-query outputs of the last decoder layer.
+
+        Args:
+            x (tuple[Tensor]): Multi-level backbone features.
+            batch_img_metas (list[dict]): Meta information of each image.
+            test_cfg (dict): The segmentor's test config (unused).
+
+        Returns:
+            tuple[Tensor, Tensor]: Class logits, shape (B, Q, K + 1), and
+            mask logits at the network input size, shape (B, Q, H, W).
+        """
+        all_cls_scores, all_mask_preds = self(
+            x, self._meta_samples(batch_img_metas))
+        return self.predict_by_feat(all_cls_scores, all_mask_preds,
+                                    batch_img_metas)
+
+    def predict_by_feat(self, all_cls_scores: Sequence[Tensor],
+                        all_mask_preds: Sequence[Tensor],
+                        batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
+        """Take the last decoder layer and upsample its masks.
+
+        Args:
+            all_cls_scores (Tensor or list[Tensor]): Class logits of every
+                decoder layer, each of shape (B, Q, K + 1).
+            all_mask_preds (Tensor or list[Tensor]): Mask logits of every
+                decoder layer, each of shape (B, Q, h, w).
+            batch_img_metas (list[dict]): Meta information of each image.
+
+        Returns:
+            tuple[Tensor, Tensor]: Class logits (B, Q, K + 1) and mask
+            logits (B, Q, H, W) at the network input size.
+        """
+        size = head_input_size(batch_img_metas[0])
+        mask_logits = F.interpolate(
+            all_mask_preds[-1], size=size, mode='bilinear',
+            align_corners=False)
+        return all_cls_scores[-1], mask_logits
