@@ -1,0 +1,154 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmzs3.registry import MODELS
+from ..text_encoders.templates import get_templates
+from ..utils.crops import CROP_STYLES, extract_segment_crops
+from ..utils.open_clip_utils import (build_open_clip, keep_part,
+                                     load_open_clip_weights,
+                                     pretrained_quick_gelu)
+
+
+@MODELS.register_module()
+class CLIPSegmentClassifier(BaseModule):
+    """Frozen open_clip image tower classifying segment crops (test time),
+    the CLIP image branch of `Decoupling Zero-Shot Semantic Segmentation
+    <https://arxiv.org/abs/2112.07910>`_.
+
+    Each query mask is upsampled to the padded input size, binarised, turned
+    into a crop (``crop_style``), encoded by CLIP's image tower and compared
+    with text embeddings: ``logit_scale.exp() * cos(image, text)``.
+
+    Args:
+        model_name (str): open_clip architecture. Defaults to 'ViT-B-16'.
+        pretrained (str, optional): Local weights file or open_clip tag,
+            loaded in :meth:`init_weights`. Defaults to None (random).
+        model_cfg (dict, optional): Architecture dict registered under
+            ``model_name``. Defaults to None.
+        templates (str | Sequence[str]): Templates the text embeddings for
+            this branch are built with (read by the segmentor).
+            Defaults to 'clip_select'.
+        crop_style (str): ``'cropmask'``, ``'mask'`` or ``'crop'``.
+            Defaults to 'cropmask'.
+        mask_threshold (float): Threshold on ``sigmoid(mask)``.
+            Defaults to 0.5.
+        chunk_size (int): Queries encoded per forward of the tower.
+            Defaults to 32.
+        init_cfg (dict | list[dict], optional): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 model_name: str = 'ViT-B-16',
+                 pretrained: Optional[str] = None,
+                 model_cfg: Optional[dict] = None,
+                 templates: Union[str, Sequence[str]] = 'clip_select',
+                 crop_style: str = 'cropmask',
+                 mask_threshold: float = 0.5,
+                 chunk_size: int = 32,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if crop_style not in CROP_STYLES:
+            raise ValueError(f'crop_style must be one of {CROP_STYLES}, '
+                             f'got {crop_style!r}')
+        if chunk_size < 1:
+            raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
+        self.model_name = model_name
+        self.pretrained = pretrained
+        self.templates = get_templates(templates)
+        self.crop_style = crop_style
+        self.mask_threshold = mask_threshold
+        self.chunk_size = chunk_size
+        clip = build_open_clip(model_name, model_cfg,
+                               pretrained_quick_gelu(model_name, pretrained))
+        self.model = keep_part(clip, 'visual')
+        self.model.requires_grad_(False)
+        self.model.eval()
+        self.image_size: Tuple[int, int] = tuple(
+            _as_pair(self.model.visual.image_size))
+
+    def train(self, mode: bool = True) -> 'CLIPSegmentClassifier':
+        """Set the mode of the module; the frozen tower stays in eval."""
+        super().train(mode)
+        self.model.eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Load ``pretrained`` into the image tower (if set)."""
+        super().init_weights()
+        if self.pretrained:
+            load_open_clip_weights(self.model, self.pretrained,
+                                   self.model_name, 'visual')
+
+    @torch.no_grad()
+    def forward(self, clip_images: Tensor, mask_logits: Tensor,
+                text_embeddings: Tensor) -> Tensor:
+        """CLIP logits of every query's segment.
+
+        Args:
+            clip_images (Tensor): CLIP-normalised images at the padded input
+                size, shape (B, 3, H, W).
+            mask_logits (Tensor): Mask logits at any size, shape
+                (B, Q, h, w).
+            text_embeddings (Tensor): L2-normalised class embeddings, shape
+                (K, D).
+
+        Returns:
+            Tensor: ``logit_scale.exp() * cos(segment, class)``, shape
+            (B, Q, K).
+        """
+        features = torch.stack([
+            self.encode_segments(image, masks)
+            for image, masks in zip(clip_images, mask_logits)
+        ])  # shape (B, Q, D)
+        text = text_embeddings.to(features)
+        return self.model.logit_scale.exp().float() * features @ text.t()
+
+    def encode_segments(self, clip_image: Tensor,
+                        mask_logits: Tensor) -> Tensor:
+        """L2-normalised CLIP features of one image's segments.
+
+        Args:
+            clip_image (Tensor): CLIP-normalised image, shape (3, H, W).
+            mask_logits (Tensor): Mask logits, shape (Q, h, w).
+
+        Returns:
+            Tensor: float32 features, shape (Q, D).
+        """
+        features = []
+        for start in range(0, mask_logits.shape[0], self.chunk_size):
+            masks = self.binarize(mask_logits[start:start + self.chunk_size],
+                                  clip_image.shape[-2:])
+            crops = extract_segment_crops(clip_image, masks, self.crop_style,
+                                          self.image_size)
+            crops = crops.to(self.model.logit_scale.dtype)
+            features.append(self.model.encode_image(crops).float())
+        return F.normalize(torch.cat(features), dim=-1)
+
+    def binarize(self, mask_logits: Tensor, size: Tuple[int, int]) -> Tensor:
+        """Upsample mask logits bilinearly and threshold their sigmoid.
+
+        Args:
+            mask_logits (Tensor): Mask logits, shape (Q, h, w).
+            size (tuple[int, int]): Target (H, W).
+
+        Returns:
+            Tensor: Boolean masks, shape (Q, H, W).
+        """
+        upsampled = F.interpolate(
+            mask_logits[None].float(),
+            size=tuple(size),
+            mode='bilinear',
+            align_corners=False)[0]
+        return upsampled.sigmoid() > self.mask_threshold
+
+
+def _as_pair(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
+    if isinstance(size, int):
+        return (size, size)
+    return (int(size[0]), int(size[1]))

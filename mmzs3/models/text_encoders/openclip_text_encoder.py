@@ -1,0 +1,260 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import open_clip
+import torch
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmzs3.registry import MODELS
+from ..utils.open_clip_utils import (build_open_clip, keep_part,
+                                     load_open_clip_weights,
+                                     pretrained_quick_gelu)
+from .templates import get_templates
+
+TemplatesType = Union[str, Sequence[str]]
+_MemoKey = Tuple[str, Tuple[str, ...]]
+
+
+@MODELS.register_module()
+class OpenCLIPTextEncoder(BaseModule):
+    """Frozen open_clip text tower producing prompt-ensembled class
+    embeddings, as in `Decoupling Zero-Shot Semantic Segmentation
+    <https://arxiv.org/abs/2112.07910>`_.
+
+    A class name holding ``', '`` lists synonyms. Every template x synonym
+    sentence is encoded and L2-normalised; the class embedding is their mean,
+    L2-normalised again. Embeddings are memoised per (name, templates) in
+    memory, so changing the vocabulary only encodes new names.
+    :meth:`_encode_uncached` is the single place that runs the tower (the
+    seam for an on-disk cache).
+
+    Args:
+        model_name (str): open_clip architecture. Defaults to 'ViT-B-16'.
+        pretrained (str, optional): Local weights file or open_clip tag,
+            loaded in :meth:`init_weights`. Defaults to None (random).
+        model_cfg (dict, optional): Architecture dict registered under
+            ``model_name`` (for custom or tiny architectures).
+            Defaults to None.
+        templates (str | Sequence[str]): Template set name or list.
+            Defaults to 'imagenet_select'.
+        vocabulary (Sequence[str], optional): Initial active class names.
+            Defaults to None.
+        chunk_size (int): Sentences encoded per forward of the tower.
+            Defaults to 256.
+        init_cfg (dict | list[dict], optional): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 model_name: str = 'ViT-B-16',
+                 pretrained: Optional[str] = None,
+                 model_cfg: Optional[dict] = None,
+                 templates: TemplatesType = 'imagenet_select',
+                 vocabulary: Optional[Sequence[str]] = None,
+                 chunk_size: int = 256,
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if chunk_size < 1:
+            raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
+        self.model_name = model_name
+        self.pretrained = pretrained
+        self.templates = get_templates(templates)
+        self.chunk_size = chunk_size
+        clip = build_open_clip(model_name, model_cfg,
+                               pretrained_quick_gelu(model_name, pretrained))
+        self.model = keep_part(clip, 'text')
+        self.model.requires_grad_(False)
+        self.model.eval()
+        self.embed_dim = int(open_clip.get_model_config(model_name)
+                             ['embed_dim'])
+        self._tokenizer = None
+        self._memo: Dict[_MemoKey, Tensor] = {}
+        self._vocabulary: Tuple[str, ...] = ()
+        self._stale = True
+        self.register_buffer(
+            'class_embeddings',
+            torch.zeros(0, self.embed_dim),
+            persistent=False)
+        self.register_load_state_dict_pre_hook(self._on_load_state_dict)
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+
+    @property
+    def vocabulary(self) -> Tuple[str, ...]:
+        """tuple[str]: The active class names."""
+        return self._vocabulary
+
+    @property
+    def tokenizer(self):
+        """open_clip's tokenizer for ``model_name`` (built on first use)."""
+        if self._tokenizer is None:
+            self._tokenizer = open_clip.get_tokenizer(self.model_name)
+        return self._tokenizer
+
+    def train(self, mode: bool = True) -> 'OpenCLIPTextEncoder':
+        """Set the mode of the module; the frozen tower stays in eval."""
+        super().train(mode)
+        self.model.eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Load ``pretrained`` into the text tower (if set)."""
+        super().init_weights()
+        if self.pretrained:
+            load_open_clip_weights(self.model, self.pretrained,
+                                   self.model_name, 'text')
+        self.clear_memo()
+
+    def clear_memo(self) -> None:
+        """Forget memoised embeddings (call after changing the weights)."""
+        self._memo.clear()
+        self._stale = True
+
+    def set_vocabulary(self, names: Sequence[str]) -> None:
+        """Set the active class names; embeddings are computed lazily.
+
+        Args:
+            names (Sequence[str]): Class names (``', '`` separates
+                synonyms).
+
+        Raises:
+            ValueError: If ``names`` is empty or holds empty or duplicate
+                names.
+        """
+        names = _check_vocabulary(names)
+        if names != self._vocabulary:
+            self._vocabulary = names
+            self._stale = True
+
+    def forward(self) -> Tensor:
+        """Embeddings of the active vocabulary with ``self.templates``.
+
+        Returns:
+            Tensor: L2-normalised class embeddings, shape (K, D).
+        """
+        if not self._vocabulary:
+            raise RuntimeError(
+                'OpenCLIPTextEncoder has no vocabulary; call '
+                'set_vocabulary(names) first')
+        if self._stale:
+            self.class_embeddings = self.encode(self._vocabulary)
+            self._stale = False
+        return self.class_embeddings
+
+    @torch.no_grad()
+    def encode(self,
+               names: Sequence[str],
+               templates: Optional[TemplatesType] = None) -> Tensor:
+        """Prompt-ensembled embeddings of class names (memoised).
+
+        Args:
+            names (Sequence[str]): Class names (``', '`` separates
+                synonyms).
+            templates (str | Sequence[str], optional): Template set name or
+                list. Defaults to None (``self.templates``).
+
+        Returns:
+            Tensor: float32 L2-normalised embeddings on the module's device,
+            shape (K, D).
+        """
+        templates = self.templates if templates is None else get_templates(
+            templates)
+        todo = list(dict.fromkeys(
+            n for n in names if (n, templates) not in self._memo))
+        if todo:
+            embeddings = self._encode_uncached(todo, templates).float().cpu()
+            for name, embedding in zip(todo, embeddings):
+                self._memo[(name, templates)] = embedding
+        if not names:
+            return self.class_embeddings.new_zeros(0, self.embed_dim)
+        stacked = torch.stack([self._memo[(n, templates)] for n in names])
+        return stacked.to(self.class_embeddings.device)
+
+    def _encode_uncached(self, names: Sequence[str],
+                         templates: Tuple[str, ...]) -> Tensor:
+        """Run the text tower on every sentence of ``names`` (no memo).
+
+        Args:
+            names (Sequence[str]): Class names.
+            templates (tuple[str]): Templates, each with one ``{}``.
+
+        Returns:
+            Tensor: L2-normalised class embeddings, shape (K, D).
+        """
+        sentences, owners = build_sentences(names, templates)
+        device = self.class_embeddings.device
+        chunks = [
+            self._encode_sentences(sentences[i:i + self.chunk_size], device)
+            for i in range(0, len(sentences), self.chunk_size)
+        ]
+        owners = torch.tensor(owners, device=device)
+        return average_per_class(torch.cat(chunks), owners, len(names))
+
+    def _encode_sentences(self, sentences: List[str],
+                          device: torch.device) -> Tensor:
+        """L2-normalised embeddings of sentences, shape (N, D)."""
+        tokens = self.tokenizer(sentences).to(device)
+        features = self.model.encode_text(tokens).float()
+        return F.normalize(features, dim=-1)
+
+    def _on_load_state_dict(self, *args, **kwargs) -> None:
+        """Weights are about to change: drop the memoised embeddings."""
+        self.clear_memo()
+
+
+def build_sentences(names: Sequence[str],
+                    templates: Sequence[str]) -> Tuple[List[str], List[int]]:
+    """Every template x synonym sentence of each class name.
+
+    Args:
+        names (Sequence[str]): Class names; ``', '`` separates synonyms.
+        templates (Sequence[str]): Templates, each with one ``{}``.
+
+    Returns:
+        tuple[list[str], list[int]]: The sentences and, for each, the index
+        of its class in ``names``.
+    """
+    sentences, owners = [], []
+    for index, name in enumerate(names):
+        for synonym in name.split(', '):
+            for template in templates:
+                sentences.append(template.format(synonym))
+                owners.append(index)
+    return sentences, owners
+
+
+def average_per_class(embeddings: Tensor, owners: Tensor,
+                      num_classes: int) -> Tensor:
+    """Mean of L2-normalised sentence embeddings per class, normalised.
+
+    Args:
+        embeddings (Tensor): Normalised sentence embeddings, shape (N, D).
+        owners (Tensor): Class index of each sentence, shape (N,).
+        num_classes (int): Number of classes K.
+
+    Returns:
+        Tensor: L2-normalised class embeddings, shape (K, D).
+    """
+    sums = embeddings.new_zeros(num_classes, embeddings.shape[1])
+    sums.index_add_(0, owners, embeddings)
+    counts = torch.bincount(owners, minlength=num_classes).clamp(min=1)
+    return F.normalize(sums / counts[:, None].to(sums.dtype), dim=-1)
+
+
+def _check_vocabulary(names: Sequence[str]) -> Tuple[str, ...]:
+    """Validate a vocabulary and return it as a tuple."""
+    if isinstance(names, str):
+        raise ValueError(
+            f'vocabulary must be a list of names, got the string {names!r}')
+    names = tuple(names)
+    if not names:
+        raise ValueError('vocabulary is empty')
+    empty = [n for n in names if not isinstance(n, str) or not n.strip()]
+    if empty:
+        raise ValueError(f'vocabulary holds empty names: {empty}')
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f'vocabulary holds duplicate names: {duplicates}')
+    return names
