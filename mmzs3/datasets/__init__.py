@@ -1,9 +1,11 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from .ade20k_full847_dataset import WIDE_IGNORE_INDEX, ADE20KFull847Dataset
 from .coco_stuff_zs171_dataset import COCOStuffZS171Dataset
+from .image_caption_dataset import ImageCaptionDataset
 from .pascal_context459_dataset import PascalContext459Dataset
 from .pascal_voc20_dataset import PascalVOC20Dataset
 from .splits import SPLITS, ZeroShotSplit, get_split
+from .synthetic_shapes_dataset import SyntheticShapesDataset
 from .transforms import LoadWideSegAnnotations, apply_label_map
 from .zero_shot_dataset import ZeroShotSegDataset
 
@@ -11,5 +13,5 @@ __all__ = [
     'ADE20KFull847Dataset', 'COCOStuffZS171Dataset', 'PascalContext459Dataset',
     'PascalVOC20Dataset', 'ZeroShotSegDataset', 'LoadWideSegAnnotations',
     'apply_label_map', 'SPLITS', 'ZeroShotSplit', 'get_split',
-    'WIDE_IGNORE_INDEX'
+    'WIDE_IGNORE_INDEX', 'ImageCaptionDataset', 'SyntheticShapesDataset'
 ]

@@ -38,7 +38,7 @@ from mmengine.utils import ProgressBar
 from PIL import Image, ImageDraw
 
 from mmzs3.datasets.synthetic_shapes_dataset import (CAPTION_TEMPLATES,
-                                                     SHAPE_COLOURS, SHAPES,
+                                                     SHAPE_COLOURS,
                                                      SYNTHETIC_CLASSES,
                                                      SYNTHETIC_UNSEEN_CLASSES)
 

@@ -1,0 +1,71 @@
+# Contrastive pretraining of the tiny CLIP on the synthetic benchmark's
+# image-caption set (single-object crops of all 16 classes, unseen ones
+# included: image-level knowledge of every concept, pixel labels of none).
+# Data: python tools/dataset_converters/synthetic_shapes.py
+# Train: python tools/train.py configs/clip_pretrain/tiny_clip_synthetic.py
+# Export: python tools/misc/export_open_clip.py <this config> \
+#     work_dirs/tiny_clip_synthetic/iter_300.pth \
+#     work_dirs/tiny_clip_synthetic/open_clip
+_base_ = ['../_base_/default_runtime.py', '../_base_/clip/tiny_clip.py']
+
+data_root = 'data/synthetic_shapes/captions'
+crop_size = (64, 64)
+model = dict(
+    type='CLIPContrastiveModel',
+    model_name={{_base_.clip_model_name}},
+    model_cfg={{_base_.clip_model_cfg}},
+    data_preprocessor=dict(
+        type='ImgDataPreprocessor',
+        mean={{_base_.clip_mean}},
+        std={{_base_.clip_std}},
+        bgr_to_rgb=True))
+
+# Small scale and position jitter, so that the image tower also accepts the
+# loosely framed crops of predicted segments.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResize',
+        scale=crop_size,
+        ratio_range=(1.0, 1.25),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=crop_size),
+    dict(type='RandomFlip', prob=0.5),
+]
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='ImageCaptionDataset',
+        data_root=data_root,
+        ann_file='train.csv',
+        pipeline=train_pipeline))
+
+max_iters = 300
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
+         end=30),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=1e-5,
+        by_epoch=False,
+        begin=30,
+        end=max_iters),
+]
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=max_iters,
+        max_keep_ckpts=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+randomness = dict(seed=0)
