@@ -19,18 +19,25 @@ checkpoint loader, so every path that loads through mmengine (``resume``,
 It also makes mmengine's local file writes atomic (write to a temporary file
 in the same folder, ``fsync``, then ``os.replace``), so a run killed while
 writing a checkpoint never leaves a torn file under the checkpoint's name.
+``CheckpointHook`` writes the ``last_checkpoint`` pointer that ``--resume``
+reads with a plain ``open``, outside the file backends; that one write is
+routed through :func:`atomic_open` too, so a run killed while updating the
+pointer leaves the previous, complete pointer in place.
 """
 import _compat_pickle
 import importlib
+import io
 import os
 import os.path as osp
 import pickle
 import tempfile
 import types
-from typing import Any, Callable, Dict, Iterable, List, Union
+from contextlib import contextmanager
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Union
 
 import torch
 from mmengine.fileio.backends import LocalBackend, register_backend
+from mmengine.hooks import checkpoint_hook
 from mmengine.runner.checkpoint import CheckpointLoader
 
 #: Every global an mmengine / mmseg checkpoint (model, optimizer, schedulers,
@@ -218,6 +225,29 @@ def _atomic_write(data: Union[bytes, str], filepath: str, mode: str,
             os.remove(tmp_path)
 
 
+@contextmanager
+def atomic_open(file: Any, mode: str = 'r', *args,
+                **kwargs) -> Iterator[IO]:
+    """``open`` whose writes reach ``file`` all at once, or not at all.
+
+    Reading modes are passed to :func:`open` unchanged. In ``'w'``/``'wb'``
+    mode the caller writes into a memory buffer, which replaces ``file``
+    atomically when the ``with`` block ends without an error.
+
+    Args:
+        file (str | os.PathLike): Path of the file.
+        mode (str): As for :func:`open`. Defaults to 'r'.
+    """
+    if mode not in ('w', 'wb'):
+        with open(file, mode, *args, **kwargs) as f:
+            yield f
+        return
+    buffer = io.BytesIO() if 'b' in mode else io.StringIO()
+    yield buffer
+    _atomic_write(buffer.getvalue(), os.fspath(file), mode,
+                  kwargs.get('encoding'))
+
+
 class AtomicLocalBackend(LocalBackend):
     """mmengine's local backend with writes that are all-or-nothing."""
 
@@ -245,3 +275,6 @@ def install_safe_checkpoint_io(extra_globals: Iterable[str] = ()) -> None:
     CheckpointLoader.register_scheme(
         prefixes='', loader=safe_torch_load, force=True)
     register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    # the only ``open`` in mmengine's checkpoint_hook module writes the
+    # ``last_checkpoint`` pointer; shadow it there and nowhere else
+    checkpoint_hook.open = atomic_open
