@@ -5,8 +5,8 @@ from .fusion import (FUSION_MODES, calibrate_seen, fuse_class_probs,
                      semantic_inference)
 from .open_clip_utils import (build_open_clip, keep_part,
                               load_open_clip_weights, pretrained_quick_gelu,
-                              read_clip_state_dict,
-                              register_open_clip_config, resolve_pretrained)
+                              read_clip_state_dict, register_open_clip_config,
+                              resolve_pretrained)
 
 __all__ = [
     'CLIP_MEAN', 'CLIP_STD', 'CROP_STYLES', 'extract_segment_crops',

@@ -42,9 +42,8 @@ def register_open_clip_config(model_name: str, model_cfg: dict) -> None:
         ValueError: If the dict lacks a required key, or ``model_name`` is
             already registered with a different architecture.
     """
-    missing = [
-        k for k in ('embed_dim', 'vision_cfg', 'text_cfg') if k not in model_cfg
-    ]
+    required = ('embed_dim', 'vision_cfg', 'text_cfg')
+    missing = [k for k in required if k not in model_cfg]
     if missing:
         raise ValueError(f'model_cfg for {model_name!r} lacks {missing}')
     model_cfg = deepcopy(dict(model_cfg))

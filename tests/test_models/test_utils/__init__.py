@@ -1,0 +1,1 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
