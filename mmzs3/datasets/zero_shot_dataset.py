@@ -60,7 +60,8 @@ class ZeroShotSegDataset:
         seen_classes (Sequence[str], optional): Seen names, used when
             ``zs_split`` is None. Defaults to None.
         unseen_classes (Sequence[str], optional): Unseen names, used when
-            ``zs_split`` is None. Defaults to None.
+            ``zs_split`` is None. Defaults to None. Without ``zs_split``
+            and ``seen_classes`` every class of the dataset is seen.
         split (str): 'train' or 'test'. Defaults to 'train'.
         mode (str): 'inductive', 'strict' or 'transductive'. Only used
             with ``split='train'``. Defaults to 'inductive'.
@@ -87,6 +88,8 @@ class ZeroShotSegDataset:
         self.seen_classes, self.unseen_classes = self._resolve_classes(
             zs_split, seen_classes, unseen_classes)
         self.dataset = self._build_inner(dataset)
+        if self.seen_classes is None:  # no split: every class is seen
+            self.seen_classes = tuple(self.dataset.metainfo['classes'])
         self._check_vocabulary()
         self._metainfo = self._make_metainfo()
         self._keep: Optional[List[int]] = None
@@ -107,8 +110,10 @@ class ZeroShotSegDataset:
             split = get_split(zs_split)
             return split.seen_classes, split.unseen_classes
         if seen is None:
-            raise ValueError('ZeroShotSegDataset needs zs_split or '
-                             'seen_classes.')
+            if unseen:
+                raise ValueError('ZeroShotSegDataset: unseen_classes '
+                                 'without seen_classes.')
+            return None, ()
         return tuple(seen), tuple(unseen or ())
 
     def _build_inner(self, dataset: Union[dict, BaseDataset]) -> BaseDataset:
@@ -120,7 +125,7 @@ class ZeroShotSegDataset:
             return dataset
         cfg = copy.deepcopy(dataset)
         cfg['lazy_init'] = True
-        if self.split == 'train':
+        if self.split == 'train' and self.seen_classes is not None:
             metainfo = dict(cfg.get('metainfo') or {})
             metainfo['classes'] = self.seen_classes
             cfg['metainfo'] = metainfo

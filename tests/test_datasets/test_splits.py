@@ -8,8 +8,8 @@ from mmseg.datasets import (ADE20KDataset, PascalContextDataset59,
                             PascalVOCDataset)
 
 from mmzs3.datasets import get_split
-from mmzs3.datasets.splits import (ADE20K_FULL_847_TABLE,
-                                   COCO_STUFF_171_TABLE, SPLITS)
+from mmzs3.datasets.splits import (ADE20K_FULL_847_TABLE, COCO_STUFF_171_TABLE,
+                                   SPLITS)
 
 REF = '/work/shared/reference'
 COCO_TSV = osp.join(REF, 'zegformer_cocostuff171_split.tsv')

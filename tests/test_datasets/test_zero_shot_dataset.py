@@ -132,7 +132,8 @@ def test_voc20_background_ignored_and_unseen_255(tmp_path):
     test = ZeroShotSegDataset(cfg, zs_split='voc_20', split='test')
     np.testing.assert_array_equal(
         test[0]['gt_seg_map'], [[255, 0, 15, 19], [14, 255, 255, 1]])
-    assert test.metainfo['unseen_classes'] == get_split('voc_20').unseen_classes
+    unseen = get_split('voc_20').unseen_classes
+    assert test.metainfo['unseen_classes'] == unseen
 
 
 def test_ade847_sixteen_bit_labels(tmp_path):

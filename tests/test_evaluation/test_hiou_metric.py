@@ -13,7 +13,8 @@ from mmengine.hooks import CheckpointHook
 from mmzs3.evaluation import HIoUMetric, class_areas, harmonic_mean
 
 CLASSES = ('a', 'b', 'c', 'd')
-META = dict(classes=CLASSES, seen_classes=('a', 'b'), unseen_classes=('c', 'd'))
+META = dict(
+    classes=CLASSES, seen_classes=('a', 'b'), unseen_classes=('c', 'd'))
 
 
 def sample(pred, gt) -> dict:

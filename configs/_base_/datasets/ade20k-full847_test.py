@@ -1,0 +1,64 @@
+# ADE20K-Full 847 with its frequency split (572 / 275).
+# Cross-dataset vocabulary (spec §6.4):
+# seen / unseen follow the ADE frequency split, not the training set.
+dataset_type = 'ADE20KFull847Dataset'
+data_root = 'data/ade20k_full/'
+crop_size = (512, 512)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadWideSegAnnotations', ignore_index=65535),
+    dict(
+        type='RandomChoiceResize',
+        scales=[int(512 * x * 0.1) for x in range(5, 21)],
+        resize_type='ResizeShortestEdge',
+        max_size=2048),
+    dict(
+        type='RandomCrop',
+        crop_size=crop_size,
+        cat_max_ratio=1.0,
+        ignore_index=65535),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
+    dict(type='LoadWideSegAnnotations', ignore_index=65535),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='ZeroShotSegDataset',
+        zs_split='ade20k_full_847',
+        split='train',
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            data_prefix=dict(
+                img_path='images/training',
+                seg_map_path='annotations/training'),
+            pipeline=train_pipeline)))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='ZeroShotSegDataset',
+        zs_split='ade20k_full_847',
+        split='test',
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            data_prefix=dict(
+                img_path='images/validation',
+                seg_map_path='annotations/validation'),
+            pipeline=test_pipeline)))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='HIoUMetric', ignore_index=65535)
+test_evaluator = val_evaluator

@@ -1,0 +1,67 @@
+# PASCAL Context-459 (16-bit labels 0..458, ignore 65535).
+# Cross-dataset vocabulary (spec §6.4):
+# all classes seen. The 459 names are not shipped with mmzs3: put them,
+# one per line, in pc459_classes.txt (see docs/dataset_prepare.md).
+dataset_type = 'PascalContext459Dataset'
+data_root = 'data/VOCdevkit/VOC2010/'
+crop_size = (512, 512)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadWideSegAnnotations', ignore_index=65535),
+    dict(
+        type='RandomChoiceResize',
+        scales=[int(512 * x * 0.1) for x in range(5, 21)],
+        resize_type='ResizeShortestEdge',
+        max_size=2048),
+    dict(
+        type='RandomCrop',
+        crop_size=crop_size,
+        cat_max_ratio=1.0,
+        ignore_index=65535),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
+    dict(type='LoadWideSegAnnotations', ignore_index=65535),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='ZeroShotSegDataset',
+        split='train',
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            data_prefix=dict(
+                img_path='JPEGImages',
+                seg_map_path='annotations_ctx459'),
+            ann_file='ImageSets/SegmentationContext/train.txt',
+            metainfo=dict(classes=data_root + 'pc459_classes.txt'),
+            pipeline=train_pipeline)))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='ZeroShotSegDataset',
+        split='test',
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            data_prefix=dict(
+                img_path='JPEGImages',
+                seg_map_path='annotations_ctx459'),
+            ann_file='ImageSets/SegmentationContext/val.txt',
+            metainfo=dict(classes=data_root + 'pc459_classes.txt'),
+            pipeline=test_pipeline)))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='HIoUMetric', ignore_index=65535)
+test_evaluator = val_evaluator

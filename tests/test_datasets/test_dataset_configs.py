@@ -1,0 +1,53 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""Every dataset base config loads and names only registered classes."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+import mmzs3  # noqa: F401
+from mmzs3.datasets import get_split
+from mmzs3.registry import DATASETS, METRICS, TRANSFORMS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/_base_/datasets/*.py')))
+CROP = {'coco-stuff164k_zs156-15.py': 640}
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_dataset_config(path):
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(path)
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        wrapper = cfg[name]['dataset']
+        assert wrapper['type'] == 'ZeroShotSegDataset'
+        assert DATASETS.get(wrapper['dataset']['type']) is not None
+        if wrapper.get('zs_split'):
+            get_split(wrapper['zs_split'])
+        for step in wrapper['dataset']['pipeline']:
+            assert TRANSFORMS.get(step['type']) is not None, step['type']
+    assert cfg.train_dataloader.dataset.split == 'train'
+    assert cfg.test_dataloader.dataset.split == 'test'
+    for name in ('val_evaluator', 'test_evaluator'):
+        assert cfg[name]['type'] == 'HIoUMetric'
+        assert METRICS.get('HIoUMetric') is not None
+    crop = CROP.get(osp.basename(path), 512)
+    assert cfg.crop_size == (crop, crop)
+    resize = cfg.test_dataloader.dataset.dataset.pipeline[1]
+    assert resize['type'] == 'Resize' and min(resize['scale']) == crop
+    ignore = cfg.val_evaluator['ignore_index']
+    wide = any(s['type'] == 'LoadWideSegAnnotations'
+               for s in cfg.train_dataloader.dataset.dataset.pipeline)
+    assert ignore == (65535 if wide else 255)
+
+
+def test_all_dataset_configs_present():
+    names = {osp.basename(p) for p in CONFIGS}
+    assert {
+        'coco-stuff164k_zs156-15.py', 'voc12aug_zs15-5.py',
+        'ade20k-full847_zs572-275.py', 'ade20k-150_test.py',
+        'ade20k-full847_test.py', 'pascal-context59_test.py',
+        'pascal-context459_test.py', 'voc20_test.py', 'voc20b_test.py'
+    } <= names
