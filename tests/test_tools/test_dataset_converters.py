@@ -12,8 +12,7 @@ import scipy.io
 from PIL import Image
 
 from mmzs3.datasets import get_split
-from mmzs3.datasets.splits import (ADE20K_FULL_847_TABLE,
-                                   COCO_STUFF_171_TABLE)
+from mmzs3.datasets.splits import ADE20K_FULL_847_TABLE, COCO_STUFF_171_TABLE
 
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools',
                  'dataset_converters')
