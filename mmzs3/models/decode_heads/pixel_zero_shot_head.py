@@ -1,0 +1,107 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+import math
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from torch import Tensor
+
+from mmzs3.registry import MODELS
+from mmzs3.utils.typing_utils import OptConfigType
+from .open_vocabulary_head_mixin import config_copy
+from .zegformer_head import PIXEL_DECODER
+
+
+@MODELS.register_module()
+class PixelZeroShotHead(BaseDecodeHead):
+    """Per-pixel zero-shot baseline ("SPNet-FPN") of `Decoupling Zero-Shot
+    Semantic Segmentation <https://arxiv.org/abs/2112.07910>`_.
+
+    ZegFormer's pixel decoder (mmdet's ``PixelDecoder``), a 1x1 conv into
+    the text space (mmseg's ``conv_seg``, 256 -> 512), L2-normalisation and
+    ``(1 / tau) * cos(pixel, class)`` against the class text embeddings;
+    trained with softmax cross-entropy with ignore (mmseg's loss path).
+    There is no no-object class.
+
+    It plugs into the ``ZegFormer`` segmentor like the mask heads: the
+    segmentor calls :meth:`set_text_embeddings` with the active vocabulary,
+    and ``predict`` returns per-pixel class logits at the input size,
+    shape (B, K, H, W), which the segmentor turns into probabilities and
+    calibrates with γ (its ``test_mode`` must be ``'seg'``).
+
+    Args:
+        in_channels (list[int]): Channels of the backbone levels.
+            Defaults to ``[256, 512, 1024, 2048]``.
+        feat_channels (int): Channels of the pixel decoder. Defaults to 256.
+        text_dim (int): Dimension of the text embeddings. Defaults to 512.
+        temperature (float): The temperature ``tau``. Defaults to 0.01.
+        pixel_decoder (dict, optional): Pixel decoder config. Defaults to
+            None (ZegFormer's ``mmdet.PixelDecoder`` with GN(32)).
+        in_index (list[int]): Backbone levels used.
+            Defaults to ``[0, 1, 2, 3]``.
+        loss_decode (dict, optional): mmseg loss config. Defaults to None
+            (mmseg's ``CrossEntropyLoss``, weight 1).
+        **kwargs: Other arguments of mmseg's ``BaseDecodeHead``
+            (``ignore_index``, ``align_corners``, ``init_cfg``, ...).
+    """
+
+    def __init__(self,
+                 in_channels: List[int] = (256, 512, 1024, 2048),
+                 feat_channels: int = 256,
+                 text_dim: int = 512,
+                 temperature: float = 0.01,
+                 pixel_decoder: OptConfigType = None,
+                 in_index: List[int] = (0, 1, 2, 3),
+                 loss_decode: OptConfigType = None,
+                 **kwargs) -> None:
+        super().__init__(
+            in_channels=list(in_channels),
+            channels=feat_channels,
+            num_classes=1,
+            out_channels=1,
+            dropout_ratio=0.0,
+            in_index=list(in_index),
+            input_transform='multiple_select',
+            loss_decode=loss_decode or dict(
+                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+            **kwargs)
+        if temperature <= 0:
+            raise ValueError('PixelZeroShotHead: temperature must be '
+                             f'positive, got {temperature}')
+        decoder = config_copy(pixel_decoder, PIXEL_DECODER)
+        decoder.update(
+            in_channels=list(in_channels),
+            feat_channels=feat_channels,
+            out_channels=feat_channels)
+        self.pixel_decoder = MODELS.build(decoder)
+        self.conv_seg = nn.Conv2d(feat_channels, text_dim, kernel_size=1)
+        self.logit_scale = math.log(1.0 / temperature)
+        self.text_embeddings: Optional[Tensor] = None
+
+    def set_text_embeddings(self, text_embeddings: Tensor) -> None:
+        """Use a vocabulary's class embeddings, shape (K, D)."""
+        self.text_embeddings = text_embeddings
+        self.num_classes = self.out_channels = text_embeddings.shape[0]
+
+    def forward(self, inputs: Tuple[Tensor]) -> Tensor:
+        """Per-pixel class logits at the pixel decoder's stride.
+
+        Args:
+            inputs (tuple[Tensor]): Multi-level backbone features.
+
+        Returns:
+            Tensor: Logits, shape (B, K, h, w).
+        """
+        if self.text_embeddings is None:
+            raise RuntimeError(
+                'PixelZeroShotHead: text_embeddings is not set; call '
+                'set_text_embeddings() before the forward')
+        feats = self._transform_inputs(inputs)
+        mask_feature, _ = self.pixel_decoder(feats, None)
+        pixels = F.normalize(self.cls_seg(mask_feature), dim=1)
+        text = self.text_embeddings.to(pixels)
+        return math.exp(self.logit_scale) * torch.einsum(
+            'bdhw,kd->bkhw', pixels, text)
+

@@ -1,0 +1,66 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from mmseg.models.decode_heads import Mask2FormerHead
+from mmzs3.registry import MODELS
+from mmzs3.utils.typing_utils import ConfigType, OptConfigType
+from .open_vocabulary_head_mixin import (OpenVocabularyHeadMixin,
+                                         build_text_classifier,
+                                         loss_cls_without_class_weight)
+
+
+@MODELS.register_module()
+class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
+    """ZegFormer's decoupled head on the `Mask2Former
+    <https://arxiv.org/abs/2112.01527>`_ masked-attention decoder.
+
+    The decoder swap of :class:`ZegFormerHead`: mmseg's ``Mask2FormerHead``
+    (which wraps mmdet's) with ``cls_embed`` replaced by a
+    :class:`SegmentTextClassifier`. mmdet's ``_forward_head`` calls
+    ``self.cls_embed(decoder_out)`` after every decoder layer, so replacing
+    the module is the whole change; vocabulary handling, losses and
+    per-query prediction come from :class:`OpenVocabularyHeadMixin`.
+
+    Note that mmdet's ``MSDeformAttnPixelDecoder`` runs mmcv's compiled
+    deformable-attention kernel on CUDA tensors (its pure-PyTorch fallback
+    is only used on the CPU), so training this head on a GPU needs an mmcv
+    built with CUDA ops. Its losses (``CrossEntropyLoss`` on point samples,
+    ``DiceLoss``) are pure PyTorch.
+
+    Args:
+        loss_cls (dict): Classification loss, without ``class_weight``.
+        text_classifier (dict, optional): Segment classifier config; its
+            ``in_channels`` defaults to ``feat_channels``. Defaults to None
+            (``SegmentTextClassifier`` with its defaults).
+        no_object_weight (float): Cross-entropy weight of the no-object
+            class. Defaults to 0.1.
+        ignore_index (int): Label ignored in the ground truth.
+            Defaults to 255.
+        align_corners (bool): Kept for mmseg's segmentor. Defaults to False.
+        **kwargs: The structural arguments of mmdet's ``Mask2FormerHead``
+            (``in_channels``, ``feat_channels``, ``out_channels``,
+            ``num_queries``, ``num_transformer_feat_level``,
+            ``pixel_decoder``, ``transformer_decoder``,
+            ``positional_encoding``, ``loss_mask``, ``loss_dice``,
+            ``train_cfg``, ...), as in mmseg's Mask2Former configs.
+    """
+
+    def __init__(self,
+                 loss_cls: ConfigType,
+                 text_classifier: OptConfigType = None,
+                 no_object_weight: float = 0.1,
+                 ignore_index: int = 255,
+                 align_corners: bool = False,
+                 **kwargs) -> None:
+        loss_cls = loss_cls_without_class_weight(loss_cls,
+                                                 type(self).__name__)
+        loss_cls.class_weight = [no_object_weight]
+        super().__init__(
+            num_classes=0,
+            align_corners=align_corners,
+            ignore_index=ignore_index,
+            num_things_classes=0,
+            num_stuff_classes=0,
+            loss_cls=loss_cls,
+            **kwargs)
+        self.no_object_weight = no_object_weight
+        self.cls_embed = build_text_classifier(text_classifier,
+                                               kwargs['feat_channels'])

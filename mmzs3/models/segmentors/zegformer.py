@@ -1,0 +1,278 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+from mmengine.config import ConfigDict
+from mmseg.models.segmentors import EncoderDecoder
+from torch import Tensor
+
+from mmzs3.registry import MODELS
+from mmzs3.utils.typing_utils import (ConfigType, OptConfigType,
+                                      OptMultiConfig, OptSampleList,
+                                      SampleList)
+from ..utils import (CLIP_MEAN, CLIP_STD, FUSION_MODES, calibrate_seen,
+                     fuse_class_probs, renormalize, semantic_inference)
+
+VOCABULARY_MODES = ('train', 'test')
+
+
+@MODELS.register_module()
+class ZegFormer(EncoderDecoder):
+    """`Decoupling Zero-Shot Semantic Segmentation
+    <https://arxiv.org/abs/2112.07910>`_ (ZegFormer) as an mmseg segmentor.
+
+    A class-agnostic mask head proposes segments and classifies them against
+    CLIP text embeddings of the active vocabulary; at test time an optional
+    CLIP image branch re-classifies every segment and the two are fused.
+    Training uses the train (seen) vocabulary and testing the test
+    vocabulary; which one is active follows ``self.training``. Seen/unseen
+    membership is decided by class name.
+
+    .. code:: text
+
+     loss(): set text embeddings (train vocabulary) -> extract_feat()
+       -> decode_head.loss()
+     predict(): inference() -> whole_inference() / slide_inference()
+       -> encode_decode() -> postprocess_result()
+     encode_decode(): set text embeddings (test vocabulary)
+       -> extract_feat() -> decode_head.predict() -> per-query logits and
+       masks -> [clip_classifier()] -> fuse_class_probs()
+       -> semantic_inference() -> calibrate_seen()
+     _forward(): encode_decode() (the logits before post-processing)
+
+    A decode head whose ``predict`` returns a tensor (such as
+    ``PixelZeroShotHead``) gives per-pixel class logits; they are turned
+    into probabilities with a softmax and calibrated the same way.
+
+    Args:
+        backbone (dict): Backbone config.
+        decode_head (dict): Head config; the head must have
+            ``set_text_embeddings(embeddings)``.
+        text_encoder (dict): Text encoder config (``OpenCLIPTextEncoder``).
+        clip_classifier (dict, optional): CLIP image branch config
+            (``CLIPSegmentClassifier``). Defaults to None (no image branch).
+        test_mode (str, optional): Fusion at test time, one of ``'fused'``,
+            ``'seg'``, ``'img'``, ``'fuse_all'``. Defaults to None:
+            ``'fused'`` with a CLIP classifier, else ``'seg'``.
+        lam (float): The fusion balance λ. Defaults to 2/3.
+        gamma (float): Calibration γ subtracted from seen-class maps.
+            Defaults to 0.0.
+        train_vocabulary (Sequence[str], optional): Class names used in
+            training (label ``i`` is name ``i``). Defaults to None (set by
+            :meth:`set_vocabulary`, e.g. by ``VocabularyHook``).
+        test_vocabulary (Sequence[str], optional): Class names used at test
+            time. Defaults to None (the train vocabulary).
+        seen_classes (Sequence[str], optional): Names treated as seen at test
+            time. Defaults to None (the train vocabulary).
+        neck, auxiliary_head, train_cfg, data_preprocessor, pretrained,
+            init_cfg: As in mmseg's ``EncoderDecoder``.
+        test_cfg (dict, optional): As in ``EncoderDecoder``. Defaults to
+            None (``dict(mode='whole')``).
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_head: ConfigType,
+                 text_encoder: ConfigType,
+                 clip_classifier: OptConfigType = None,
+                 test_mode: Optional[str] = None,
+                 lam: float = 2 / 3,
+                 gamma: float = 0.0,
+                 train_vocabulary: Optional[Sequence[str]] = None,
+                 test_vocabulary: Optional[Sequence[str]] = None,
+                 seen_classes: Optional[Sequence[str]] = None,
+                 neck: OptConfigType = None,
+                 auxiliary_head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 pretrained: Optional[str] = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            decode_head=decode_head,
+            neck=neck,
+            auxiliary_head=auxiliary_head,
+            train_cfg=train_cfg,
+            test_cfg=ConfigDict(test_cfg or dict(mode='whole')),
+            data_preprocessor=data_preprocessor,
+            pretrained=pretrained,
+            init_cfg=init_cfg)
+        self.text_encoder = MODELS.build(text_encoder)
+        self.clip_classifier = (
+            MODELS.build(clip_classifier) if clip_classifier else None)
+        self.test_mode = self._check_test_mode(test_mode)
+        self.lam = lam
+        self.gamma = gamma
+        self.train_vocabulary = _names(train_vocabulary)
+        self.test_vocabulary = _names(test_vocabulary)
+        self.seen_classes = _names(seen_classes)
+
+    def _check_test_mode(self, test_mode: Optional[str]) -> str:
+        """Resolve the default test mode and reject impossible ones."""
+        if test_mode is None:
+            return 'fused' if self.clip_classifier is not None else 'seg'
+        if test_mode not in FUSION_MODES:
+            raise ValueError(f'ZegFormer: test_mode must be one of '
+                             f'{FUSION_MODES}, got {test_mode!r}')
+        if test_mode != 'seg' and self.clip_classifier is None:
+            raise ValueError(f'ZegFormer: test_mode {test_mode!r} needs a '
+                             'clip_classifier config')
+        return test_mode
+
+    def set_vocabulary(self,
+                       classes: Sequence[str],
+                       seen_classes: Optional[Sequence[str]] = None,
+                       mode: str = 'test') -> None:
+        """Set the class names of training or of testing.
+
+        Args:
+            classes (Sequence[str]): Class names; index ``i`` is label ``i``.
+            seen_classes (Sequence[str], optional): For ``mode='test'``, the
+                names treated as seen. Defaults to None (keep the configured
+                ones; without any, the train vocabulary is seen).
+            mode (str): ``'train'`` or ``'test'``. Defaults to 'test'.
+        """
+        if mode not in VOCABULARY_MODES:
+            raise ValueError(f'ZegFormer.set_vocabulary: mode must be one of '
+                             f'{VOCABULARY_MODES}, got {mode!r}')
+        if mode == 'train':
+            self.train_vocabulary = _names(classes)
+            return
+        self.test_vocabulary = _names(classes)
+        if seen_classes is not None:
+            self.seen_classes = _names(seen_classes)
+
+    @property
+    def vocabulary(self) -> Tuple[str, ...]:
+        """tuple[str]: The active class names (by ``self.training``)."""
+        names = self.train_vocabulary
+        if not self.training and self.test_vocabulary is not None:
+            names = self.test_vocabulary
+        if names is None:
+            raise RuntimeError(
+                'ZegFormer has no vocabulary: set train_vocabulary / '
+                'test_vocabulary in the model config, call set_vocabulary(), '
+                'or add VocabularyHook to the runner')
+        return names
+
+    def seen_mask(self) -> Tensor:
+        """Boolean mask of the active vocabulary's seen classes, shape (K,).
+        """
+        seen = self.seen_classes or self.train_vocabulary or ()
+        return torch.tensor([name in seen for name in self.vocabulary],
+                            dtype=torch.bool)
+
+    def _apply_vocabulary(self) -> None:
+        """Give the decode head the active vocabulary's text embeddings."""
+        names = self.vocabulary
+        self.text_encoder.set_vocabulary(names)
+        self.decode_head.set_text_embeddings(self.text_encoder())
+        self.num_classes = self.out_channels = len(names)
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Losses of a batch, with the active (train) vocabulary.
+
+        Args:
+            inputs (Tensor): Images, shape (B, 3, H, W).
+            data_samples (list[SegDataSample]): Samples with ``gt_sem_seg``.
+
+        Returns:
+            dict[str, Tensor]: The loss components.
+        """
+        self._apply_vocabulary()
+        return super().loss(inputs, data_samples)
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Tensor:
+        """Class maps of a batch at the input size, with the active
+        vocabulary.
+
+        Args:
+            inputs (Tensor): Images (or crops), shape (B, 3, H, W).
+            batch_img_metas (list[dict]): Meta information of each image.
+
+        Returns:
+            Tensor: Calibrated class scores, shape (B, K, H, W).
+        """
+        self._apply_vocabulary()
+        x = self.extract_feat(inputs)
+        out = self.decode_head.predict(x, batch_img_metas, self.test_cfg)
+        seen = self.seen_mask().to(inputs.device)
+        if isinstance(out, Tensor):
+            return calibrate_seen(out.softmax(dim=1), seen, self.gamma)
+        cls_logits, mask_logits = out
+        clip_logits = None
+        if self.test_mode != 'seg':
+            clip_logits = self._clip_logits(inputs, mask_logits,
+                                            batch_img_metas)
+        probs = fuse_class_probs(cls_logits, clip_logits, seen,
+                                 self.test_mode, self.lam)
+        return calibrate_seen(
+            semantic_inference(probs, mask_logits), seen, self.gamma)
+
+    def _clip_logits(self, inputs: Tensor, mask_logits: Tensor,
+                     batch_img_metas: List[dict]) -> Tensor:
+        """CLIP image-branch logits of every query, shape (B, Q, K)."""
+        clip_images = self.clip_inputs(inputs, batch_img_metas)
+        text = self.text_encoder.encode(self.vocabulary,
+                                        self.clip_classifier.templates)
+        return self.clip_classifier(clip_images, mask_logits, text)
+
+    def clip_inputs(self, inputs: Tensor,
+                    batch_img_metas: List[dict]) -> Tensor:
+        """Renormalise preprocessed inputs to CLIP's normalisation.
+
+        Padding (outside each meta's ``img_shape``) is set to 0, i.e. CLIP's
+        mean colour, as the official model pads after normalising.
+
+        Args:
+            inputs (Tensor): Images normalised by the data preprocessor,
+                shape (B, 3, H, W).
+            batch_img_metas (list[dict]): Meta information of each image.
+
+        Returns:
+            Tensor: CLIP-normalised images, shape (B, 3, H, W).
+        """
+        mean, std = (0.0, ) * 3, (1.0, ) * 3
+        if getattr(self.data_preprocessor, '_enable_normalize', False):
+            mean = self.data_preprocessor.mean.flatten().tolist()
+            std = self.data_preprocessor.std.flatten().tolist()
+        clip_images = renormalize(inputs, mean, std, CLIP_MEAN, CLIP_STD)
+        for image, meta in zip(clip_images, batch_img_metas):
+            height, width = meta['img_shape'][:2]
+            image[:, height:] = 0
+            image[:, :, width:] = 0
+        return clip_images
+
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Tensor:
+        """Class scores before post-processing (the ``'tensor'`` mode).
+
+        Args:
+            inputs (Tensor): Images, shape (B, 3, H, W).
+            data_samples (list[SegDataSample], optional): Samples with
+                metainfo. Defaults to None.
+
+        Returns:
+            Tensor: Class scores, shape (B, K, H, W).
+        """
+        if data_samples is None:
+            shape = inputs.shape[2:]
+            batch_img_metas = [
+                dict(img_shape=shape, pad_shape=shape, ori_shape=shape)
+            ] * inputs.shape[0]
+        else:
+            batch_img_metas = [s.metainfo for s in data_samples]
+        return self.encode_decode(inputs, batch_img_metas)
+
+
+def _names(names: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
+    """A tuple of class names (None stays None)."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        raise ValueError(
+            f'ZegFormer: expected a list of class names, got {names!r}')
+    return tuple(names)
