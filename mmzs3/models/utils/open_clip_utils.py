@@ -10,6 +10,8 @@ import concurrent.futures
 import os
 import os.path as osp
 import socket
+import warnings
+import zipfile
 from copy import deepcopy
 from typing import Dict, Iterable, List, Optional
 from urllib.parse import urlparse
@@ -235,11 +237,14 @@ def read_clip_state_dict(path: str,
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint file not found: {path}')
-    try:
+    if _is_torchscript(path):
         # OpenAI's released .pt files are TorchScript archives.
-        state_dict = torch.jit.load(path, map_location='cpu').state_dict()
-    except (RuntimeError, ValueError):
-        state_dict = open_clip.load_state_dict(path, weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', FutureWarning)
+            state_dict = torch.jit.load(path, map_location='cpu').state_dict()
+    else:
+        state_dict = open_clip_factory.load_state_dict(
+            path, weights_only=True)
     state_dict = {
         k: v
         for k, v in state_dict.items() if k not in _OPENAI_EXTRA_KEYS
@@ -247,6 +252,15 @@ def read_clip_state_dict(path: str,
     if model is not None:
         state_dict = convert_state_dict(model, state_dict)
     return state_dict
+
+
+def _is_torchscript(path: str) -> bool:
+    """True for a TorchScript archive (it holds ``constants.pkl``)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(
+            name.endswith('constants.pkl') for name in archive.namelist())
 
 
 def _check_compatible(state_dict: Dict[str, torch.Tensor],
