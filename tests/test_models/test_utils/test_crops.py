@@ -4,8 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from mmzs3.models.utils import (CLIP_MEAN, CLIP_STD, extract_segment_crops,
-                                fill_outside_mask, masks_to_boxes,
-                                renormalize)
+                                fill_outside_mask, masks_to_boxes, renormalize)
 
 H, W = 6, 8
 

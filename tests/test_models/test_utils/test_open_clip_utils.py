@@ -10,9 +10,9 @@ from open_clip.transformer import QuickGELU
 from mmzs3.models.classifiers import CLIPSegmentClassifier
 from mmzs3.models.text_encoders import OpenCLIPTextEncoder
 from mmzs3.models.utils import (build_open_clip, keep_part,
-                                load_open_clip_weights, pretrained_quick_gelu,
+                                load_open_clip_weights, open_clip_utils,
+                                pretrained_quick_gelu,
                                 register_open_clip_config, resolve_pretrained)
-from mmzs3.models.utils import open_clip_utils
 
 TINY_JSON = osp.join(
     osp.dirname(__file__), '..', '..', 'data', 'openclip_tiny.json')
