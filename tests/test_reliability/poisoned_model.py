@@ -29,7 +29,8 @@ class TestPoisonedLossEncoderDecoder(EncoderDecoder):
         losses = super().loss(inputs, data_samples)
         named = any(self.poison_name in s.img_path for s in data_samples)
         it = MessageHub.get_current_instance().get_info('iter', 0)
-        late = self.poison_from_iter is not None and it >= self.poison_from_iter
+        start = self.poison_from_iter
+        late = start is not None and it >= start
         if named or late:
             losses = {k: v * float('nan') for k, v in losses.items()}
         return losses
