@@ -10,7 +10,9 @@ data_preprocessor = dict(
     bgr_to_rgb=True,
     pad_val=0,
     seg_pad_val=255,
-    size_divisor=32)
+    # zero-pad (after normalisation) to a multiple of 32, also at test time
+    size_divisor=32,
+    test_cfg=dict(size_divisor=32))
 attention = dict(
     embed_dims=256,
     num_heads=8,

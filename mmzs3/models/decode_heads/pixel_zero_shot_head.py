@@ -42,7 +42,8 @@ class PixelZeroShotHead(BaseDecodeHead):
         in_index (list[int]): Backbone levels used.
             Defaults to ``[0, 1, 2, 3]``.
         loss_decode (dict, optional): mmseg loss config. Defaults to None
-            (mmseg's ``CrossEntropyLoss``, weight 1).
+            (mmseg's ``CrossEntropyLoss``, weight 1, averaged over the
+            non-ignored pixels like ``F.cross_entropy``).
         **kwargs: Other arguments of mmseg's ``BaseDecodeHead``
             (``ignore_index``, ``align_corners``, ``init_cfg``, ...).
     """
@@ -65,7 +66,10 @@ class PixelZeroShotHead(BaseDecodeHead):
             in_index=list(in_index),
             input_transform='multiple_select',
             loss_decode=loss_decode or dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+                type='CrossEntropyLoss',
+                use_sigmoid=False,
+                avg_non_ignore=True,
+                loss_weight=1.0),
             **kwargs)
         if temperature <= 0:
             raise ValueError('PixelZeroShotHead: temperature must be '

@@ -200,6 +200,7 @@ class ZegFormer(EncoderDecoder):
         out = self.decode_head.predict(x, batch_img_metas, self.test_cfg)
         seen = self.seen_mask().to(inputs.device)
         if isinstance(out, Tensor):
+            self._check_pixel_head()
             return calibrate_seen(out.softmax(dim=1), seen, self.gamma)
         cls_logits, mask_logits = out
         clip_logits = None
@@ -210,6 +211,14 @@ class ZegFormer(EncoderDecoder):
                                  self.test_mode, self.lam)
         return calibrate_seen(
             semantic_inference(probs, mask_logits), seen, self.gamma)
+
+    def _check_pixel_head(self) -> None:
+        """Per-pixel heads have no segments for the CLIP branch."""
+        if self.test_mode != 'seg':
+            raise ValueError(
+                f'ZegFormer: test_mode {self.test_mode!r} needs per-query '
+                f'outputs, but {type(self.decode_head).__name__} predicts '
+                "per-pixel logits; use test_mode='seg'")
 
     def _clip_logits(self, inputs: Tensor, mask_logits: Tensor,
                      batch_img_metas: List[dict]) -> Tensor:

@@ -1,0 +1,179 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+import copy
+
+import pytest
+import torch
+from mmengine.config import ConfigDict
+from mmengine.optim import OptimWrapper
+from mmseg.structures import SegDataSample
+
+from mmzs3.models.utils import CLIP_MEAN, CLIP_STD
+from mmzs3.models.text_encoders.templates import get_templates
+from .tiny_zegformer import ALL, SEEN, build_tiny_model, tiny_batch
+
+
+def _predict_logits(model, data) -> torch.Tensor:
+    """``seg_logits`` of ``predict`` for every image, (B, K, H, W)."""
+    model.eval()
+    with torch.no_grad():
+        results = model(**model.data_preprocessor(data, False),
+                        mode='predict')
+    return torch.stack([r.seg_logits.data for r in results])
+
+
+def test_loss_keys_cover_every_decoder_layer():
+    model = build_tiny_model()
+    model.train()
+    data = model.data_preprocessor(tiny_batch(len(SEEN)), True)
+    losses = model(**data, mode='loss')
+    expected = {
+        f'decode.{prefix}loss_{name}'
+        for prefix in ('', 'd0.') for name in ('cls', 'mask', 'dice')
+    }
+    assert set(losses) == expected
+    for name, value in losses.items():
+        assert torch.isfinite(value) and value > 0, name
+    # the head was trained on the 3 seen names: K + 1 class weights
+    assert model.decode_head.num_classes == 3
+    assert model.decode_head.loss_cls.class_weight == [1.0, 1.0, 1.0, 0.1]
+
+
+def test_predict_and_tensor_use_the_test_vocabulary():
+    model = build_tiny_model()
+    data = tiny_batch(len(ALL), batch=2)
+    logits = _predict_logits(model, data)
+    assert logits.shape == (2, len(ALL), 64, 64)
+    assert model.decode_head.num_classes == len(ALL)
+    with torch.no_grad():
+        tensor = model(**model.data_preprocessor(data, False),
+                       mode='tensor')
+    # the 'tensor' mode returns predict's logits before post-processing
+    torch.testing.assert_close(tensor, logits)
+    model.eval()
+    results = model.predict(
+        **model.data_preprocessor(tiny_batch(len(ALL), batch=1), False))
+    assert results[0].pred_sem_seg.data.shape == (1, 64, 64)
+    assert int(results[0].pred_sem_seg.data.max()) < len(ALL)
+
+
+def test_vocabulary_follows_training_flag():
+    model = build_tiny_model()
+    model.train()
+    assert model.vocabulary == SEEN
+    model.eval()
+    assert model.vocabulary == ALL
+    model.set_vocabulary(['a', 'b'], mode='train')
+    model.set_vocabulary(['b', 'x', 'a'], seen_classes=['x'])
+    assert model.vocabulary == ('b', 'x', 'a')
+    assert model.seen_mask().tolist() == [False, True, False]
+    model.train()
+    assert model.vocabulary == ('a', 'b')
+    with pytest.raises(ValueError, match='mode'):
+        model.set_vocabulary(['a'], mode='val')
+
+
+def test_seen_classes_default_to_the_train_vocabulary():
+    model = build_tiny_model(with_clip=False)
+    model.eval()
+    # ALL = cat, tree, dog, road, sky; SEEN = cat, dog, sky
+    assert model.seen_mask().tolist() == [True, False, True, False, True]
+
+
+def test_gamma_is_subtracted_from_seen_maps_only():
+    model = build_tiny_model(with_clip=False)
+    data = tiny_batch(len(ALL), batch=1)
+    model.gamma = 0.0
+    plain = _predict_logits(model, data)
+    model.gamma = 0.25
+    calibrated = _predict_logits(model, data)
+    offset = plain - calibrated
+    expected = torch.tensor([0.25, 0.0, 0.25, 0.0, 0.25])
+    torch.testing.assert_close(offset.amax(dim=(0, 2, 3)), expected)
+    torch.testing.assert_close(offset.amin(dim=(0, 2, 3)), expected)
+
+
+def test_one_step_trains_the_head_and_leaves_clip_frozen():
+    model = build_tiny_model()
+    model.train()
+    before = copy.deepcopy(model.state_dict())
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    log_vars = model.train_step(tiny_batch(len(SEEN)), optim)
+    assert torch.isfinite(log_vars['loss'])
+    after = model.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    for key in ('decode_head.cls_embed.projection.weight',
+                'decode_head.cls_embed.bg_embed',
+                'decode_head.query_embed.weight',
+                'decode_head.pixel_decoder.mask_feature.weight'):
+        assert key in changed, key
+    frozen = [k for k in changed
+              if k.startswith(('text_encoder.', 'clip_classifier.'))
+              or k == 'decode_head.cls_embed.logit_scale'
+              or 'running_' in k or k.startswith('backbone.bn1')]
+    assert frozen == []
+
+
+def test_fused_mode_differs_from_seg_mode():
+    model = build_tiny_model()
+    data = tiny_batch(len(ALL), batch=1)
+    assert model.test_mode == 'fused'
+    fused = _predict_logits(model, data)
+    model.test_mode = 'seg'
+    seg = _predict_logits(model, data)
+    assert fused.shape == seg.shape == (1, len(ALL), 64, 64)
+    assert not torch.allclose(fused, seg, rtol=1e-3, atol=0)
+
+
+def test_clip_branch_gets_clip_templates_and_clip_inputs(monkeypatch):
+    model = build_tiny_model(test_mode='img')
+    seen = {}
+
+    def fake_clip(clip_images, mask_logits, text_embeddings):
+        seen.update(images=clip_images, text=text_embeddings)
+        return mask_logits.new_zeros(mask_logits.shape[:2] +
+                                     (len(ALL), ))
+
+    monkeypatch.setattr(model.clip_classifier, 'forward', fake_clip)
+    raw = torch.full((3, 40, 48), 200, dtype=torch.uint8)
+    sample = SegDataSample(metainfo=dict(img_shape=(40, 48),
+                                         ori_shape=(40, 48)))
+    logits = _predict_logits(model, dict(inputs=[raw], data_samples=[sample]))
+    assert logits.shape == (1, len(ALL), 40, 48)  # padding cropped off
+    expected_text = model.text_encoder.encode(ALL,
+                                              get_templates('clip_select'))
+    torch.testing.assert_close(seen['text'], expected_text)
+    images = seen['images']
+    assert images.shape == (1, 3, 64, 64)  # padded to size_divisor 32
+    # inputs are BGR->RGB converted; a uniform 200 image stays uniform
+    inside = (200 - torch.tensor(CLIP_MEAN)) / torch.tensor(CLIP_STD)
+    torch.testing.assert_close(images[0, :, 20, 20], inside)
+    assert images[0, :, 40:].abs().max() == 0
+    assert images[0, :, :, 48:].abs().max() == 0
+
+
+def test_slide_with_one_full_crop_matches_whole():
+    model = build_tiny_model()
+    data = tiny_batch(len(ALL), batch=1)
+    whole = _predict_logits(model, data)
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(64, 64),
+                                stride=(64, 64))
+    slide = _predict_logits(model, data)
+    torch.testing.assert_close(slide, whole)
+    model.test_cfg = ConfigDict(mode='slide', crop_size=(32, 32),
+                                stride=(16, 16))
+    crops = _predict_logits(model, data)
+    assert crops.shape == whole.shape
+    assert torch.isfinite(crops).all()
+
+
+def test_test_mode_needs_a_clip_classifier():
+    with pytest.raises(ValueError, match='clip_classifier'):
+        build_tiny_model(with_clip=False, test_mode='fused')
+    with pytest.raises(ValueError, match='test_mode'):
+        build_tiny_model(test_mode='average')
+
+
+def test_missing_vocabulary_is_a_clear_error():
+    model = build_tiny_model(train_vocabulary=None, test_vocabulary=None)
+    with pytest.raises(RuntimeError, match='VocabularyHook'):
+        model.vocabulary
