@@ -1,4 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from .non_finite_loss_hook import NonFiniteLossHook
+from .vocabulary_hook import VocabularyHook
 
-__all__ = ['NonFiniteLossHook']
+__all__ = ['NonFiniteLossHook', 'VocabularyHook']
