@@ -1,0 +1,124 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+import math
+
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+import mmdet.models.losses.focal_loss as mmdet_focal
+from mmzs3.models.losses import PureFocalLoss
+from mmzs3.registry import MODELS
+
+
+def _trainable(module) -> int:
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def test_full_size_parameter_counts_match_the_official_layout():
+    init_default_scope('mmseg')
+    head = MODELS.build(dict(type='ZegFormerHead'))  # R50, 100 queries
+    # sem_seg_head.pixel_decoder.* of zegformer_R50_coco_state_dict_keys
+    assert _trainable(head.pixel_decoder) == 7_540_480
+    # query_embed + input_proj + transformer decoder + mask_embed +
+    # projection_layer + bg_feature (logit_scale is frozen)
+    predictor = (head.query_embed, head.decoder_input_proj,
+                 head.transformer_decoder, head.mask_embed, head.cls_embed)
+    assert sum(_trainable(m) for m in predictor) == 10_352_640
+    assert _trainable(head) == 7_540_480 + 10_352_640
+    assert not head.cls_embed.logit_scale.requires_grad
+    assert head.cls_embed.projection.weight.shape == (512, 256)
+    assert len(head.transformer_decoder.layers) == 6
+
+
+def _tiny_head(**kwargs):
+    init_default_scope('mmseg')
+    attn = dict(embed_dims=32, num_heads=2, attn_drop=0.0, proj_drop=0.0,
+                batch_first=True)
+    cfg = dict(
+        type='ZegFormerHead',
+        in_channels=[8, 16, 32, 64],
+        feat_channels=32,
+        out_channels=32,
+        num_queries=6,
+        pixel_decoder=dict(type='mmdet.PixelDecoder',
+                           norm_cfg=dict(type='GN', num_groups=8)),
+        positional_encoding=dict(num_feats=16, normalize=True),
+        transformer_decoder=dict(
+            return_intermediate=True,
+            num_layers=2,
+            layer_cfg=dict(
+                self_attn_cfg=attn,
+                cross_attn_cfg=attn,
+                ffn_cfg=dict(embed_dims=32, feedforward_channels=64))),
+        text_classifier=dict(type='SegmentTextClassifier', text_dim=8))
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def _features(batch=2, size=32):
+    torch.manual_seed(0)
+    return [torch.randn(batch, c, size // s, size // s)
+            for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))]
+
+
+def test_vocabulary_sets_class_count_and_weights():
+    head = _tiny_head(no_object_weight=0.25)
+    head.set_text_embeddings(torch.eye(8)[:3])
+    assert head.num_classes == head.out_channels == 3
+    assert head.class_weight == [1.0, 1.0, 1.0, 0.25]
+    assert head.loss_cls.class_weight == [1.0, 1.0, 1.0, 0.25]
+    with pytest.raises(ValueError, match='no_object_weight'):
+        _tiny_head(loss_cls=dict(type='mmdet.CrossEntropyLoss',
+                                 class_weight=[1.0, 0.1]))
+
+
+def test_loss_and_per_query_predict():
+    head = _tiny_head()
+    head.set_text_embeddings(torch.eye(8)[:3])
+    samples = []
+    for i in range(2):
+        sample = SegDataSample(metainfo=dict(img_shape=(32, 32)))
+        label = torch.full((1, 32, 32), i, dtype=torch.long)
+        label[:, :8] = 2
+        label[:, :, :4] = 255
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    losses = head.loss(_features(), samples, None)
+    assert len(losses) == 6
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values())
+    assert 'batch_input_shape' not in samples[0].metainfo  # not mutated
+    head.set_text_embeddings(torch.eye(8)[:5])
+    metas = [dict(img_shape=(30, 28), pad_shape=(32, 32))] * 2
+    cls_logits, mask_logits = head.predict(_features(), metas, None)
+    assert cls_logits.shape == (2, 6, 6)  # 5 classes + no-object
+    assert mask_logits.shape == (2, 6, 32, 32)  # the padded input size
+    crop = [dict(img_shape=torch.Size((64, 64)), pad_shape=(96, 96))]
+    _, crop_masks = head.predict(_features(batch=1, size=64), crop, None)
+    assert crop_masks.shape == (1, 6, 64, 64)  # slide: the crop size
+
+
+def test_pure_focal_loss_matches_mmdet_and_never_uses_mmcv(monkeypatch):
+    calls = []
+    original = mmdet_focal.py_sigmoid_focal_loss
+
+    def spy(pred, target, *args, **kwargs):
+        calls.append(target.dim())
+        return original(pred, target, *args, **kwargs)
+
+    monkeypatch.setattr(mmdet_focal, 'py_sigmoid_focal_loss', spy)
+    monkeypatch.setattr(mmdet_focal, 'sigmoid_focal_loss', None)
+    loss = PureFocalLoss(loss_weight=20.0)
+    pred = torch.tensor([[0.0], [2.0], [-1.0]])
+    target = torch.tensor([0, 1, 1])  # index 0 = foreground (C = 1)
+    # sigmoid focal loss, alpha 0.25, gamma 2, summed / avg_factor
+    p = torch.sigmoid(pred[:, 0])
+    expected = (0.25 * (1 - p[0])**2 * -torch.log(p[0]) +
+                0.75 * p[1]**2 * -torch.log(1 - p[1]) +
+                0.75 * p[2]**2 * -torch.log(1 - p[2])) / 3 * 20
+    torch.testing.assert_close(loss(pred, target, avg_factor=3), expected)
+    assert calls == [2]  # one-hot targets: mmdet's pure-PyTorch path
+    # hand number: logit 0 on foreground, 20 * 0.25 * 0.5^2 * ln 2
+    single = loss(torch.zeros(1, 1), torch.tensor([0]))
+    assert single.item() == pytest.approx(20 * 0.25 * 0.25 * math.log(2))
