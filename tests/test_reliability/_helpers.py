@@ -35,14 +35,19 @@ def write_config(folder: str, extra: str = '',
 
 
 def run_train(config: str, work_dir: str, data_root: str, *extra: str,
+              options: tuple = (),
               env: Optional[Dict[str, str]] = None,
               timeout: int = 300) -> subprocess.CompletedProcess:
-    """Run ``tools/train.py`` in a fresh interpreter and wait for it."""
+    """Run ``tools/train.py`` in a fresh interpreter and wait for it.
+
+    ``extra`` are command-line flags, ``options`` more ``--cfg-options``.
+    """
     full_env = dict(os.environ, PYTHONPATH=REPO_ROOT, **(env or {}))
     return subprocess.run(
         [
             sys.executable, TRAIN_PY, config, '--work-dir', work_dir, *extra,
-            '--cfg-options', *data_options(data_root)
+            '--cfg-options', *data_options(data_root),
+            *options
         ],
         cwd=REPO_ROOT, env=full_env, capture_output=True, text=True,
         timeout=timeout)

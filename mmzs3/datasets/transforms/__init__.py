@@ -1,4 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from .load_wide_seg_annotations import LoadWideSegAnnotations, apply_label_map
+from .skip_bad_samples import SkipBadSamples
 
-__all__ = ['LoadWideSegAnnotations', 'apply_label_map']
+__all__ = ['LoadWideSegAnnotations', 'apply_label_map', 'SkipBadSamples']

@@ -1,0 +1,88 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+import logging
+from typing import List, Optional, Union
+
+import numpy as np
+from mmcv.transforms import BaseTransform, Compose
+from mmengine.logging import print_log
+
+from mmzs3.registry import TRANSFORMS
+
+
+@TRANSFORMS.register_module()
+class SkipBadSamples(BaseTransform):
+    """Run transforms; on a bad sample log it and drop it instead of failing.
+
+    Wrap the loading transforms of a training pipeline in it. When one of
+    them raises (a missing, corrupt or truncated file), or the loaded sample
+    fails the checks below, it logs a warning naming the file and the
+    problem and returns None; mmengine's ``BaseDataset`` then draws another
+    sample (training only: in ``test_mode`` a dropped sample is an error).
+    Run ``tools/misc/check_dataset.py`` to list every bad file up front.
+
+    Checks after loading: the label map has the image's height and width,
+    and, when ``num_classes`` is given, every label value is a class index
+    or ``ignore_index``.
+
+    Args:
+        transforms (list[dict | callable]): The wrapped transforms.
+        num_classes (int, optional): Number of classes, enabling the label
+            value check. Defaults to None.
+        ignore_index (int): Ignored label value. Defaults to 255.
+    """
+
+    def __init__(self,
+                 transforms: List[Union[dict, callable]],
+                 num_classes: Optional[int] = None,
+                 ignore_index: int = 255) -> None:
+        self.transforms = Compose(transforms)
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+
+    def transform(self, results: dict) -> Optional[dict]:
+        """Apply the wrapped transforms, or log and drop the sample.
+
+        Args:
+            results (dict): The sample, with ``img_path`` (and
+                ``seg_map_path``).
+
+        Returns:
+            dict | None: The transformed sample, or None if it is bad.
+        """
+        name = results.get('img_path', '<unknown sample>')
+        try:
+            out = self.transforms(results)
+            problem = None if out is None else self._problem(out)
+        except Exception as err:  # any failure of a bad file
+            out, problem = None, f'{type(err).__name__}: {err}'
+        if problem is not None:
+            print_log(f'SkipBadSamples: skipping {name}: {problem}',
+                      logger='current', level=logging.WARNING)
+            return None
+        return out
+
+    def _problem(self, results: dict) -> Optional[str]:
+        """Describe what is wrong with a loaded sample, if anything."""
+        img, label = results.get('img'), results.get('gt_seg_map')
+        if img is None:
+            return 'the image could not be decoded'
+        if label is None:
+            return None
+        if label.shape[:2] != img.shape[:2]:
+            return (f'label size {label.shape[:2]} differs from image size '
+                    f'{img.shape[:2]} ({results.get("seg_map_path")})')
+        if self.num_classes is None:
+            return None
+        values = np.unique(label)
+        bad = values[((values < 0) | (values >= self.num_classes))
+                     & (values != self.ignore_index)]
+        if bad.size:
+            return (f'label values {bad.tolist()[:10]} are outside 0..'
+                    f'{self.num_classes - 1} and not {self.ignore_index} '
+                    f'({results.get("seg_map_path")})')
+        return None
+
+    def __repr__(self) -> str:
+        return (f'{self.__class__.__name__}(transforms={self.transforms}, '
+                f'num_classes={self.num_classes}, '
+                f'ignore_index={self.ignore_index})')
