@@ -36,11 +36,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--split',
         choices=['train', 'val', 'test'],
         default='train',
-        help='which dataloader\'s dataset to scan')
+        help="which dataloader's dataset to scan")
     parser.add_argument(
         '--ignore-index',
         type=int,
-        help='ignored label value (default: the dataset\'s ignore_index, '
+        help="ignored label value (default: the dataset's ignore_index, "
         'else 255)')
     parser.add_argument(
         '--cfg-options',
