@@ -121,3 +121,13 @@ def test_pixel_baseline_rejects_the_clip_branch():
     data = model.data_preprocessor(tiny_batch(len(ALL), batch=1), False)
     with pytest.raises(ValueError, match="test_mode='seg'"):
         model(**data, mode='tensor')
+
+
+def test_swin_backbone_through_config_alone():
+    swin = dict(type='SwinTransformer', pretrain_img_size=64, embed_dims=16,
+                depths=[1, 1, 1, 1], num_heads=[1, 2, 2, 4], window_size=2,
+                out_indices=(0, 1, 2, 3), init_cfg=None)
+    model = build_tiny_model(backbone=swin)
+    losses, logits = _loss_and_predict(model)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert logits.shape == (len(ALL), 64, 64)
