@@ -13,10 +13,10 @@ from typing import Dict, List, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
-from torch import Tensor, nn
-
 from mmseg.structures import SegDataSample
 from mmseg.utils import seg_data_to_instance_data
+from torch import Tensor, nn
+
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import ConfigType, OptConfigType, SampleList
 

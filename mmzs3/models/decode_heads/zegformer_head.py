@@ -2,8 +2,9 @@
 from typing import List
 
 from mmseg.models.decode_heads import MaskFormerHead
+
 from mmzs3.registry import MODELS
-from mmzs3.utils.typing_utils import ConfigType, OptConfigType
+from mmzs3.utils.typing_utils import OptConfigType
 from .open_vocabulary_head_mixin import (OpenVocabularyHeadMixin,
                                          build_text_classifier, config_copy,
                                          loss_cls_without_class_weight)

@@ -1,5 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from mmseg.models.decode_heads import Mask2FormerHead
+
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import ConfigType, OptConfigType
 from .open_vocabulary_head_mixin import (OpenVocabularyHeadMixin,

@@ -1,13 +1,13 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import math
 
+import mmdet.models.losses.focal_loss as mmdet_focal
 import pytest
 import torch
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-import mmdet.models.losses.focal_loss as mmdet_focal
 from mmzs3.models.losses import PureFocalLoss
 from mmzs3.registry import MODELS
 

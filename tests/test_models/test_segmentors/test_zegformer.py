@@ -7,8 +7,8 @@ from mmengine.config import ConfigDict
 from mmengine.optim import OptimWrapper
 from mmseg.structures import SegDataSample
 
-from mmzs3.models.utils import CLIP_MEAN, CLIP_STD
 from mmzs3.models.text_encoders.templates import get_templates
+from mmzs3.models.utils import CLIP_MEAN, CLIP_STD
 from .tiny_zegformer import ALL, SEEN, build_tiny_model, tiny_batch
 
 
