@@ -38,8 +38,12 @@ def test_loss_keys_cover_every_decoder_layer():
     assert model.decode_head.loss_cls.class_weight == [1.0, 1.0, 1.0, 0.1]
 
 
-def test_predict_and_tensor_use_the_test_vocabulary():
+def test_train_on_seen_names_then_predict_all_names():
     model = build_tiny_model()
+    model.train()
+    model(**model.data_preprocessor(tiny_batch(len(SEEN)), True),
+          mode='loss')
+    assert model.decode_head.num_classes == len(SEEN)
     data = tiny_batch(len(ALL), batch=2)
     logits = _predict_logits(model, data)
     assert logits.shape == (2, len(ALL), 64, 64)
