@@ -11,9 +11,11 @@ from .version_check import check_stack
 
 check_stack()
 
+from .utils import install_class_list_reader  # noqa: E402
 from .utils import install_safe_checkpoint_io  # noqa: E402
 
 install_safe_checkpoint_io()
+install_class_list_reader()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401,I001
 

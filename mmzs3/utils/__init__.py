@@ -1,4 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
+from .class_names import (ClassListError, install_class_list_reader,
+                          read_class_names)
 from .safe_checkpoint import (AtomicLocalBackend, NonFiniteCheckpointError,
                               UnsafeCheckpointError,
                               install_safe_checkpoint_io, non_finite_keys,
@@ -6,5 +8,6 @@ from .safe_checkpoint import (AtomicLocalBackend, NonFiniteCheckpointError,
 
 __all__ = [
     'AtomicLocalBackend', 'NonFiniteCheckpointError', 'UnsafeCheckpointError',
-    'install_safe_checkpoint_io', 'non_finite_keys', 'safe_torch_load'
+    'install_safe_checkpoint_io', 'non_finite_keys', 'safe_torch_load',
+    'ClassListError', 'install_class_list_reader', 'read_class_names'
 ]

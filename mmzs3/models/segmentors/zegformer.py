@@ -141,6 +141,11 @@ class ZegFormer(EncoderDecoder):
             return
         self.test_vocabulary = _names(classes)
         if seen_classes is not None:
+            stray = sorted(set(seen_classes) - set(self.test_vocabulary))
+            if stray:
+                raise ValueError(
+                    f'ZegFormer.set_vocabulary: seen classes {stray} are '
+                    'not in the test vocabulary; check the names')
             self.seen_classes = _names(seen_classes)
 
     @property
@@ -159,7 +164,10 @@ class ZegFormer(EncoderDecoder):
     def seen_mask(self) -> Tensor:
         """Boolean mask of the active vocabulary's seen classes, shape (K,).
         """
-        seen = self.seen_classes or self.train_vocabulary or ()
+        seen = self.seen_classes
+        if seen is None:
+            seen = self.train_vocabulary or ()
+        seen = set(seen)
         return torch.tensor([name in seen for name in self.vocabulary],
                             dtype=torch.bool)
 
