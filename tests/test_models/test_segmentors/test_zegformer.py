@@ -70,6 +70,8 @@ def test_vocabulary_follows_training_flag():
     model.set_vocabulary(['b', 'x', 'a'], seen_classes=['x'])
     assert model.vocabulary == ('b', 'x', 'a')
     assert model.seen_mask().tolist() == [False, True, False]
+    model.set_vocabulary(['b', 'x', 'a'], seen_classes=[])  # all unseen
+    assert model.seen_mask().tolist() == [False, False, False]
     model.train()
     assert model.vocabulary == ('a', 'b')
     with pytest.raises(ValueError, match='mode'):
