@@ -61,7 +61,7 @@ def test_missing_weight_file_offline(tmp_path, monkeypatch, no_network):
     missing = str(tmp_path / 'nope' / 'clip.pt')
     elapsed, info = _timed_init_weights(_encoder('rel-tiny-a', missing))
     assert info.type is FileNotFoundError
-    assert f"pretrained weights {missing!r}: no such file" in str(info.value)
+    assert f'pretrained weights {missing!r}: no such file' in str(info.value)
     assert elapsed < TIME_BOUND_S and not no_network
 
 
@@ -96,7 +96,7 @@ def test_other_architecture_weights(tmp_path, monkeypatch, no_network):
     elapsed, info = _timed_init_weights(_encoder('rel-tiny-b', path))
     assert info.type is ValueError
     message = str(info.value)
-    assert f'{path} does not fit the \'text\' part' in message
+    assert f"{path} does not fit the 'text' part" in message
     assert 'shape mismatches' in message
     assert elapsed < TIME_BOUND_S and not no_network
 
