@@ -45,17 +45,23 @@ train_dataloader = dict(
 
 max_iters = 300
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
+# As open_clip's trainer: no weight decay on gains, biases and the
+# temperature (decay would hold the temperature at its initial value).
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1))
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0,
+        bias_decay_mult=0.0,
+        custom_keys={'logit_scale': dict(decay_mult=0.0)}))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=30),
+         end=10),
     dict(
         type='CosineAnnealingLR',
-        eta_min=1e-5,
+        eta_min=1e-4,
         by_epoch=False,
-        begin=30,
+        begin=10,
         end=max_iters),
 ]
 default_hooks = dict(

@@ -1,4 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
+import csv
 import os.path as osp
 
 import open_clip
@@ -82,11 +83,16 @@ def test_pretrain_export_and_load(tmp_path, tiny_benchmark):
             assert torch.equal(loaded[key], value), key
 
     evaluate = load_tool('tools/misc/clip_zero_shot_eval.py')
-    acc = evaluate.main(
-        [out_dir, osp.join(tiny_benchmark, 'captions/val.csv')])
+    val_csv = osp.join(tiny_benchmark, 'captions/val.csv')
+    acc = evaluate.main([out_dir, val_csv])
     # One crop per class: 12 seen, 4 unseen.
     assert acc['all'] == pytest.approx(
         (12 * acc['seen'] + 4 * acc['unseen']) / 16)
+    with open(val_csv) as f:
+        masked = sum(row['style'] == 'masked' for row in csv.DictReader(f))
+    assert 0 < masked < 16
+    assert acc['all'] == pytest.approx(
+        ((16 - masked) * acc['plain'] + masked * acc['masked']) / 16)
     assert 0 <= acc['all'] <= 100
 
 

@@ -89,6 +89,8 @@ def test_caption_set_covers_every_class(tiny_benchmark):
     named = sorted(n for row in rows for n in SYNTHETIC_CLASSES
                    if f' {n}.' in row['caption'])
     assert named == sorted(SYNTHETIC_CLASSES)
+    styles = [row['style'] for row in rows]
+    assert set(styles) == {'plain', 'masked'}
     for row in rows:
         crop = Image.open(
             osp.join(tiny_benchmark, 'captions', row['filepath']))

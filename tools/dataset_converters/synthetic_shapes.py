@@ -11,7 +11,8 @@ Writes, under ``--out``:
   training images too (the paper's setting; seen-class training ignores
   them through the dataset's label map), unless ``--unseen-in-train drop``.
 - ``captions/{train,val}/*.png`` with ``captions/{train,val}.csv``
-  (``filepath,caption``, paths relative to ``captions/``): single-object
+  (``filepath,caption,style``, paths relative to ``captions/``; style is
+  ``plain`` or ``masked``): single-object
   crops of all 16 classes, unseen included, with captions such as
   ``a photo of a red circle.``. Image-level data only. A fraction of the
   crops imitate the CLIP re-classifier's input: stretched to the object's
@@ -255,13 +256,14 @@ def write_captions(out: str, split: str, per_class: int, args: Dict) -> None:
         if not osp.exists(osp.join(out, 'captions', rel)):
             crop = render_crop(rng, args['crop_size'], class_id, masked)
             save_png(crop, osp.join(out, 'captions', rel))
-        rows.append((rel, template.format(name)))
+        rows.append((rel, template.format(name),
+                     'masked' if masked else 'plain'))
         bar.update()
     print()
     with open(osp.join(out, 'captions', f'{split}.csv'), 'w',
               newline='') as f:
         writer = csv.writer(f, lineterminator='\n')
-        writer.writerow(('filepath', 'caption'))
+        writer.writerow(('filepath', 'caption', 'style'))
         writer.writerows(rows)
 
 

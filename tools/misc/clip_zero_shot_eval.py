@@ -29,15 +29,15 @@ from mmzs3.datasets.synthetic_shapes_dataset import (SYNTHETIC_CLASSES,
                                                      SYNTHETIC_UNSEEN_CLASSES)
 
 
-def read_labelled_crops(csv_path: str,
-                        class_names: Sequence[str]) -> Tuple[List[str],
-                                                             List[int]]:
-    """Image paths and class indices of the crops listed in a caption CSV.
+def read_labelled_crops(
+        csv_path: str, class_names: Sequence[str]
+) -> Tuple[List[str], List[int], List[str]]:
+    """Image paths, class indices and styles of the crops in a caption CSV.
 
     Raises:
         ValueError: If a caption names none of ``class_names``.
     """
-    paths, labels = [], []
+    paths, labels, styles = [], [], []
     with open(csv_path, newline='') as f:
         for row in csv.DictReader(f):
             found = [i for i, n in enumerate(class_names)
@@ -47,7 +47,8 @@ def read_labelled_crops(csv_path: str,
                                  'names no single known class')
             paths.append(osp.join(osp.dirname(csv_path), row['filepath']))
             labels.append(found[0])
-    return paths, labels
+            styles.append(row.get('style', 'plain'))
+    return paths, labels, styles
 
 
 def load_images(paths: Sequence[str], size: int, mean: Sequence[float],
@@ -66,7 +67,7 @@ def load_images(paths: Sequence[str], size: int, mean: Sequence[float],
 def zero_shot_accuracy(clip_dir: str, csv_path: str,
                        templates: Sequence[str],
                        batch_size: int = 256) -> Dict[str, float]:
-    """Accuracy (%) on seen, unseen and all classes of the benchmark.
+    """Accuracy (%) on seen, unseen and all classes, and per crop style.
 
     Args:
         clip_dir (str): Folder in open_clip's ``local-dir:`` layout.
@@ -76,7 +77,8 @@ def zero_shot_accuracy(clip_dir: str, csv_path: str,
         batch_size (int): Images per forward pass. Defaults to 256.
 
     Returns:
-        dict[str, float]: ``seen``, ``unseen`` and ``all`` accuracies.
+        dict[str, float]: ``seen``, ``unseen`` and ``all`` accuracies, and
+        ``plain`` / ``masked`` (crops of each style, NaN if none).
     """
     model = open_clip.create_model(f'local-dir:{clip_dir}').eval()
     tokenizer = open_clip.get_tokenizer(f'local-dir:{clip_dir}')
@@ -84,7 +86,7 @@ def zero_shot_accuracy(clip_dir: str, csv_path: str,
         pre = json.load(f)['preprocess_cfg']
     classifier = open_clip.build_zero_shot_classifier(
         model, tokenizer, SYNTHETIC_CLASSES, templates)
-    paths, labels = read_labelled_crops(csv_path, SYNTHETIC_CLASSES)
+    paths, labels, styles = read_labelled_crops(csv_path, SYNTHETIC_CLASSES)
     preds = []
     for start in range(0, len(paths), batch_size):
         images = load_images(paths[start:start + batch_size], pre['size'],
@@ -94,10 +96,18 @@ def zero_shot_accuracy(clip_dir: str, csv_path: str,
     correct = (torch.cat(preds) == torch.tensor(labels)).numpy()
     unseen = np.isin(labels, [
         SYNTHETIC_CLASSES.index(n) for n in SYNTHETIC_UNSEEN_CLASSES])
+    masked = np.asarray(styles) == 'masked'
     return dict(
-        seen=100 * correct[~unseen].mean(),
-        unseen=100 * correct[unseen].mean(),
-        all=100 * correct.mean())
+        seen=_percent(correct[~unseen]),
+        unseen=_percent(correct[unseen]),
+        all=_percent(correct),
+        plain=_percent(correct[~masked]),
+        masked=_percent(correct[masked]))
+
+
+def _percent(correct: np.ndarray) -> float:
+    """Percentage of True values; NaN for an empty array."""
+    return float(100 * correct.mean()) if correct.size else float('nan')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -116,7 +126,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     acc = zero_shot_accuracy(args.clip_dir, args.csv, args.templates)
     print(f'{len(SYNTHETIC_CLASSES)}-way zero-shot accuracy (%): '
           f'seen {acc["seen"]:.1f} | unseen {acc["unseen"]:.1f} | '
-          f'all {acc["all"]:.1f}')
+          f'all {acc["all"]:.1f} (plain crops {acc["plain"]:.1f} | '
+          f'masked crops {acc["masked"]:.1f})')
     return acc
 
 

@@ -1,13 +1,15 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Export a CLIP pretraining checkpoint as an open_clip checkpoint.
 
-Writes ``OUT_DIR/open_clip_model.pth`` (a plain open_clip state dict) and
-``OUT_DIR/open_clip_config.json`` (architecture and preprocessing), open_clip's
-``local-dir:`` layout. Both ways a real checkpoint loads then work::
+Writes ``OUT_DIR/open_clip_pytorch_model.bin`` (a plain open_clip state
+dict) and ``OUT_DIR/open_clip_config.json`` (architecture and
+preprocessing), open_clip's ``local-dir:`` layout. Both ways a real
+checkpoint loads then work::
 
     open_clip.create_model('local-dir:OUT_DIR')
     register_open_clip_arch(name, model_cfg)  # from mmzs3.models.pretrain
-    open_clip.create_model(name, pretrained='OUT_DIR/open_clip_model.pth')
+    open_clip.create_model(
+        name, pretrained='OUT_DIR/open_clip_pytorch_model.bin')
 
 Example::
 

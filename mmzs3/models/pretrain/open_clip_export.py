@@ -10,7 +10,7 @@ from typing import Dict, Sequence
 import torch
 
 #: File names of open_clip's ``local-dir:`` layout.
-OPEN_CLIP_WEIGHTS = 'open_clip_model.pth'
+OPEN_CLIP_WEIGHTS = 'open_clip_pytorch_model.bin'
 OPEN_CLIP_CONFIG = 'open_clip_config.json'
 
 
@@ -47,7 +47,8 @@ def save_open_clip(state_dict: Dict[str, torch.Tensor], model_cfg: dict,
                    std: Sequence[float]) -> str:
     """Write weights and architecture in open_clip's ``local-dir:`` layout.
 
-    ``out_dir/open_clip_model.pth`` is a plain state dict, loadable with
+    ``out_dir/open_clip_pytorch_model.bin`` (the file name open_clip looks
+    for first) is a plain state dict, loadable with
     ``open_clip.create_model(name, pretrained=path)`` once the architecture
     is registered under ``name``; the whole folder loads with
     ``open_clip.create_model('local-dir:' + out_dir)``.
