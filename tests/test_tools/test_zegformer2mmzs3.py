@@ -1,0 +1,206 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""The official-checkpoint converter on random detectron2-layout weights
+with every key and shape of the reference key lists."""
+import importlib.util
+import os.path as osp
+import sys
+
+import open_clip
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmzs3.models.utils.open_clip_utils import build_open_clip, keep_part
+from mmzs3.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+KEYS = osp.join(REPO, 'tests', 'data', 'zegformer_keys')
+sys.path.insert(0, osp.join(REPO, 'tests', 'test_models', 'test_segmentors'))
+from tiny_zegformer import tiny_clip_cfg  # noqa: E402
+
+
+def load_tool():
+    path = osp.join(REPO, 'tools', 'model_converters', 'zegformer2mmzs3.py')
+    spec = importlib.util.spec_from_file_location('zegformer2mmzs3', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+conv = load_tool()
+
+
+def read_key_list(name):
+    """(key, shape) pairs of a reference key list."""
+    pairs = []
+    with open(osp.join(KEYS, name)) as f:
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            key, shape = line.rstrip('\n').split('\t')
+            dims = shape.strip('[]').replace(' ', '')
+            pairs.append((key, [int(d) for d in dims.split(',') if d]))
+    return pairs
+
+
+def random_official(depth):
+    gen = torch.Generator().manual_seed(depth)
+    return {
+        key: torch.randn(shape, generator=gen)
+        for key, shape in read_key_list(
+            f'zegformer_R{depth}_coco_state_dict_keys.txt')
+    }
+
+
+def full_model(depth):
+    """The full-size R50/R101 ZegFormer with tiny (exempt) CLIP towers."""
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/_base_/models/zegformer_r50.py')).model
+    cfg.backbone.update(depth=depth, init_cfg=None)
+    cfg.text_encoder = tiny_clip_cfg('OpenCLIPTextEncoder')
+    cfg.clip_classifier = tiny_clip_cfg('CLIPSegmentClassifier')
+    return MODELS.build(cfg)
+
+
+def is_clip(key):
+    return key.startswith(tuple(conv.CLIP_TOWERS.values()))
+
+
+@pytest.mark.parametrize('depth', [50, 101])
+def test_every_key_lands_on_the_model(depth):
+    official = random_official(depth)
+    assert len(official) == {50: 412, 101: 667}[depth]
+    converted = conv.convert_zegformer(official)
+    model = full_model(depth)
+    target = model.state_dict()
+    wrong = [(k, tuple(v.shape), tuple(target[k].shape))
+             for k, v in converted.items()
+             if k not in target or v.shape != target[k].shape]
+    assert not wrong
+    uncovered = [k for k in target if not is_clip(k) and k not in converted]
+    assert uncovered == []
+    missing, unexpected = model.load_state_dict(converted, strict=False)
+    assert unexpected == [] and all(is_clip(k) for k in missing)
+    loaded = model.state_dict()
+    for src, dst in [
+        ('backbone.res4.5.conv2.norm.running_var',
+         'backbone.layer3.5.bn2.running_var'),
+        ('sem_seg_head.pixel_decoder.adapter_3.norm.bias',
+         'decode_head.pixel_decoder.lateral_convs.2.gn.bias'),
+        ('sem_seg_head.pixel_decoder.layer_4.weight',
+         'decode_head.pixel_decoder.last_feat_conv.conv.weight'),
+        ('sem_seg_head.predictor.transformer.decoder.layers.5.'
+         'multihead_attn.in_proj_weight',
+         'decode_head.transformer_decoder.layers.5.cross_attn.attn.'
+         'in_proj_weight'),
+        ('sem_seg_head.predictor.transformer.decoder.layers.2.norm3.weight',
+         'decode_head.transformer_decoder.layers.2.norms.2.weight'),
+        ('sem_seg_head.predictor.mask_embed.layers.2.bias',
+         'decode_head.mask_embed.4.bias'),
+        ('sem_seg_head.predictor.bg_feature', 'decode_head.cls_embed.bg_embed'),
+    ]:
+        assert torch.equal(loaded[dst], official[src]), dst
+    assert 'criterion.empty_weight' in official
+
+
+def test_round_trips_are_the_identity():
+    official = random_official(50)
+    del official['criterion.empty_weight']
+    back = conv.revert_zegformer(conv.convert_zegformer(official))
+    assert sorted(back) == sorted(official)
+    assert all(torch.equal(back[k], v) for k, v in official.items())
+    model = full_model(50)
+    state = model.state_dict()
+    again = conv.convert_zegformer(conv.revert_zegformer(state))
+    assert sorted(again) == sorted(state)
+    assert all(torch.equal(again[k], v) for k, v in state.items())
+
+
+def test_mismatching_checkpoint_names_the_keys():
+    official = random_official(50)
+    del official['sem_seg_head.predictor.query_embed.weight']
+    official['sem_seg_head.predictor.class_embed.weight'] = torch.zeros(2)
+    with pytest.raises(KeyError) as info:
+        conv.convert_zegformer(official)
+    message = str(info.value)
+    assert 'unmapped keys (1)' in message
+    assert 'sem_seg_head.predictor.class_embed.weight' in message
+    assert 'missing keys (1)' in message
+    assert 'sem_seg_head.predictor.query_embed.weight' in message
+    official = random_official(50)
+    for key in [k for k in official if k.startswith('backbone.res4.5.')]:
+        del official[key]
+    with pytest.raises(ValueError, match='5 res4 blocks'):
+        conv.convert_zegformer(official)
+
+
+def test_official_clip_keys_map_onto_open_clip_vit_b16():
+    with torch.device('meta'):
+        clip = build_open_clip('ViT-B-16')
+        text = keep_part(build_open_clip('ViT-B-16'), 'text').state_dict()
+        visual = keep_part(clip, 'visual').state_dict()
+    expected = {'text_encoder.model.' + k: v for k, v in text.items()}
+    expected.update(
+        {'clip_classifier.model.' + k: v for k, v in visual.items()})
+    official = random_official(50)
+    clip_keys = read_key_list('zegformer_clip_vitb16_submodule_keys.txt')
+    assert len(clip_keys) == 302
+    official.update({k: torch.zeros(s) for k, s in clip_keys})
+    converted = conv.convert_zegformer(official)
+    towers = {k: v for k, v in converted.items() if is_clip(k)}
+    assert sorted(towers) == sorted(expected)
+    for key, value in towers.items():
+        # OpenAI stores logit_scale as a scalar, open_clip as shape ()
+        assert value.numel() == expected[key].numel(), key
+
+
+def tiny_clip_state(seed):
+    torch.manual_seed(seed)
+    cfg = tiny_clip_cfg('x')
+    model = build_open_clip(cfg['model_name'], cfg['model_cfg'])
+    return model
+
+
+def test_cli_stores_user_clip_weights_jit_and_plain(tmp_path, monkeypatch):
+    clip = tiny_clip_state(1).eval()
+    plain = tmp_path / 'clip_plain.pt'
+    torch.save(clip.state_dict(), plain)
+    jit = tmp_path / 'clip_jit.pt'
+    image, tokens = torch.zeros(1, 3, 32, 32), open_clip.tokenize(
+        ['a cat'], context_length=16)
+    torch.jit.save(torch.jit.trace(
+        clip, (image, tokens), strict=False, check_trace=False), jit)
+    src = tmp_path / 'official.pth'
+    official = random_official(50)
+    torch.save({'model': official, 'iteration': 59999}, src)
+    model = full_model(50)
+    for weights in (plain, jit):
+        dst = tmp_path / f'mmzs3_{weights.stem}.pth'
+        monkeypatch.setattr(sys, 'argv', [
+            'zegformer2mmzs3.py',
+            str(src), str(dst), '--clip',
+            str(weights)
+        ])
+        conv.main()
+        ckpt = torch.load(dst, weights_only=False)
+        assert ckpt['meta']['converted_from'] == 'official.pth'
+        state = ckpt['state_dict']
+        assert torch.equal(state['text_encoder.model.text_projection'],
+                           clip.text_projection)
+        assert torch.equal(state['clip_classifier.model.visual.proj'],
+                           clip.visual.proj)
+        model.load_state_dict(state, strict=True)
+    reverse = tmp_path / 'back.pth'
+    monkeypatch.setattr(
+        sys, 'argv',
+        ['zegformer2mmzs3.py',
+         str(dst), str(reverse), '--reverse'])
+    conv.main()
+    back = torch.load(reverse, weights_only=False)['model']
+    assert torch.equal(back['backbone.stem.conv1.weight'],
+                       official['backbone.stem.conv1.weight'])
+    assert torch.equal(
+        back['sem_seg_head.predictor.clip_model.visual.proj'],
+        clip.visual.proj)
