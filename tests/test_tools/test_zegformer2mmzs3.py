@@ -99,7 +99,8 @@ def test_every_key_lands_on_the_model(depth):
          'decode_head.transformer_decoder.layers.2.norms.2.weight'),
         ('sem_seg_head.predictor.mask_embed.layers.2.bias',
          'decode_head.mask_embed.4.bias'),
-        ('sem_seg_head.predictor.bg_feature', 'decode_head.cls_embed.bg_embed'),
+        ('sem_seg_head.predictor.bg_feature',
+         'decode_head.cls_embed.bg_embed'),
     ]:
         assert torch.equal(loaded[dst], official[src]), dst
     assert 'criterion.empty_weight' in official
