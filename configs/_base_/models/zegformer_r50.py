@@ -2,7 +2,11 @@
 # ZegFormer, ResNet-50 (spec sections 1-4): class-agnostic MaskFormer head
 # whose segments are classified against CLIP ViT-B/16 text embeddings, plus
 # the CLIP ViT-B/16 image branch fused at test time.
-custom_imports = dict(imports=['mmzs3'], allow_failed_imports=False)
+# Weights are local files, never downloaded (docs/train_test.md): OpenAI's
+# ViT-B/16 file (QuickGELU, hence the '-quickgelu' open_clip architecture)
+# and torchvision's ImageNet ResNet-50 V1 (as detectron2's R-50.pkl).
+# custom_imports lives in default_runtime.py (a key may not repeat among
+# the bases of one config).
 data_preprocessor = dict(
     type='SegDataPreProcessor',
     mean=[123.675, 116.28, 103.53],
@@ -35,7 +39,9 @@ model = dict(
         norm_eval=True,
         style='pytorch',
         contract_dilation=True,
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='data/pretrained/resnet50-0676ba61.pth')),
     decode_head=dict(
         type='ZegFormerHead',
         in_channels=[256, 512, 1024, 2048],
@@ -110,13 +116,13 @@ model = dict(
         align_corners=False),
     text_encoder=dict(
         type='OpenCLIPTextEncoder',
-        model_name='ViT-B-16',
-        pretrained='openai',
+        model_name='ViT-B-16-quickgelu',
+        pretrained='data/pretrained/ViT-B-16.pt',
         templates='imagenet_select'),
     clip_classifier=dict(
         type='CLIPSegmentClassifier',
-        model_name='ViT-B-16',
-        pretrained='openai',
+        model_name='ViT-B-16-quickgelu',
+        pretrained='data/pretrained/ViT-B-16.pt',
         templates='clip_select',
         crop_style='cropmask'),
     test_mode='fused',
