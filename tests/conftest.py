@@ -45,3 +45,11 @@ def tiny_seg_dataset(tmp_path) -> str:
 def python_exe() -> str:
     """The interpreter running the tests (the project's venv)."""
     return sys.executable
+
+
+@pytest.fixture(autouse=True)
+def _no_user_text_embedding_cache(monkeypatch):
+    """Keep tests off ``~/.cache``: a faked text tower must never write
+    embeddings under the real weights' key. Cache tests pass their own
+    ``cache_dir``."""
+    monkeypatch.setenv('MMZS3_TEXT_EMBEDDING_CACHE', 'off')

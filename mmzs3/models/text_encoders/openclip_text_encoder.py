@@ -11,6 +11,8 @@ from mmzs3.registry import MODELS
 from ..utils.open_clip_utils import (build_open_clip, keep_part,
                                      load_open_clip_weights,
                                      pretrained_quick_gelu)
+from ..utils.text_embedding_cache import (CacheDirType, TextEmbeddingCache,
+                                          entry_key, state_dict_digest)
 from .templates import get_templates
 
 TemplatesType = Union[str, Sequence[str]]
@@ -26,9 +28,10 @@ class OpenCLIPTextEncoder(BaseModule):
     A class name holding ``', '`` lists synonyms. Every template x synonym
     sentence is encoded and L2-normalised; the class embedding is their mean,
     L2-normalised again. Embeddings are memoised per (name, templates) in
-    memory, so changing the vocabulary only encodes new names.
-    :meth:`_encode_uncached` is the single place that runs the tower (the
-    seam for an on-disk cache).
+    memory and on disk (:class:`TextEmbeddingCache`, keyed by the
+    architecture, a digest of the weights, templates, name, precision and
+    device), so changing the vocabulary only encodes new names.
+    :meth:`_encode_uncached` is the single place that runs the tower.
 
     Args:
         model_name (str): open_clip architecture. Defaults to 'ViT-B-16'.
@@ -43,6 +46,10 @@ class OpenCLIPTextEncoder(BaseModule):
             Defaults to None.
         chunk_size (int): Sentences encoded per forward of the tower.
             Defaults to 256.
+        cache_dir (bool | str, optional): On-disk embedding cache
+            directory; None uses ``$MMZS3_TEXT_EMBEDDING_CACHE`` or
+            ``~/.cache/mmzs3/text_embeddings``, False disables it.
+            Defaults to None.
         init_cfg (dict | list[dict], optional): Initialization config.
             Defaults to None.
     """
@@ -54,6 +61,7 @@ class OpenCLIPTextEncoder(BaseModule):
                  templates: TemplatesType = 'imagenet_select',
                  vocabulary: Optional[Sequence[str]] = None,
                  chunk_size: int = 256,
+                 cache_dir: CacheDirType = None,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if chunk_size < 1:
@@ -71,6 +79,8 @@ class OpenCLIPTextEncoder(BaseModule):
                              ['embed_dim'])
         self._tokenizer = None
         self._memo: Dict[_MemoKey, Tensor] = {}
+        self.text_cache = TextEmbeddingCache(cache_dir)
+        self._weights_digest: Optional[str] = None
         self._vocabulary: Tuple[str, ...] = ()
         self._stale = True
         self.register_buffer(
@@ -110,6 +120,7 @@ class OpenCLIPTextEncoder(BaseModule):
     def clear_memo(self) -> None:
         """Forget memoised embeddings (call after changing the weights)."""
         self._memo.clear()
+        self._weights_digest = None
         self._stale = True
 
     def set_vocabulary(self, names: Sequence[str]) -> None:
@@ -164,13 +175,46 @@ class OpenCLIPTextEncoder(BaseModule):
         todo = list(dict.fromkeys(
             n for n in names if (n, templates) not in self._memo))
         if todo:
-            embeddings = self._encode_uncached(todo, templates).float().cpu()
+            embeddings = self._encode_with_cache(todo, templates)
             for name, embedding in zip(todo, embeddings):
                 self._memo[(name, templates)] = embedding
         if not names:
             return self.class_embeddings.new_zeros(0, self.embed_dim)
         stacked = torch.stack([self._memo[(n, templates)] for n in names])
         return stacked.to(self.class_embeddings.device)
+
+    def _encode_with_cache(self, names: Sequence[str],
+                           templates: Tuple[str, ...]) -> Tensor:
+        """Embeddings from the disk cache; misses run the tower and are
+        stored.
+
+        Args:
+            names (Sequence[str]): Distinct class names.
+            templates (tuple[str]): Templates, each with one ``{}``.
+
+        Returns:
+            Tensor: float32 CPU embeddings, shape (K, D).
+        """
+        if not self.text_cache.enabled:
+            return self._encode_uncached(names, templates).float().cpu()
+        keys = [self._cache_key(name, templates) for name in names]
+        found = [self.text_cache.load(key, self.embed_dim) for key in keys]
+        missing = [i for i, emb in enumerate(found) if emb is None]
+        if missing:
+            computed = self._encode_uncached([names[i] for i in missing],
+                                             templates).float().cpu()
+            for i, embedding in zip(missing, computed):
+                self.text_cache.save(keys[i], embedding)
+                found[i] = embedding
+        return torch.stack(found)
+
+    def _cache_key(self, name: str, templates: Tuple[str, ...]) -> dict:
+        """Disk-cache key; the weights are hashed once per weight load."""
+        if self._weights_digest is None:
+            self._weights_digest = state_dict_digest(self.model)
+        dtype = next(self.model.parameters()).dtype
+        return entry_key(self.model_name, self._weights_digest, templates,
+                         name, str(dtype), self.class_embeddings.device.type)
 
     def _encode_uncached(self, names: Sequence[str],
                          templates: Tuple[str, ...]) -> Tensor:
@@ -254,6 +298,16 @@ def _check_vocabulary(names: Sequence[str]) -> Tuple[str, ...]:
     empty = [n for n in names if not isinstance(n, str) or not n.strip()]
     if empty:
         raise ValueError(f'vocabulary holds empty names: {empty}')
+    unclean = [
+        n for n in names
+        if n != n.strip() or any(not c.isprintable() for c in n)
+    ]
+    if unclean:
+        raise ValueError(
+            'vocabulary names must not start or end with white space or '
+            'hold a byte-order mark, line break or other control '
+            f'character: {unclean}; class-list files read through '
+            'mmzs3.utils.read_class_names are cleaned this way')
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValueError(f'vocabulary holds duplicate names: {duplicates}')
