@@ -191,6 +191,23 @@ class ZegFormer(EncoderDecoder):
         self._apply_vocabulary()
         return super().loss(inputs, data_samples)
 
+    def inference(self, inputs: Tensor,
+                  batch_img_metas: List[dict]) -> Tensor:
+        """mmseg's whole/slide inference with the active vocabulary.
+
+        The vocabulary is applied first because slide inference sizes its
+        output by ``self.out_channels`` before it decodes the first crop.
+
+        Args:
+            inputs (Tensor): Images, shape (B, 3, H, W).
+            batch_img_metas (list[dict]): Meta information of each image.
+
+        Returns:
+            Tensor: Class scores, shape (B, K, H, W).
+        """
+        self._apply_vocabulary()
+        return super().inference(inputs, batch_img_metas)
+
     def encode_decode(self, inputs: Tensor,
                       batch_img_metas: List[dict]) -> Tensor:
         """Class maps of a batch at the input size, with the active
