@@ -1,5 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-from typing import Optional, Sequence, Tuple, Union
+import hashlib
+from contextlib import nullcontext
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -24,6 +26,13 @@ class CLIPSegmentClassifier(BaseModule):
     into a crop (``crop_style``), encoded by CLIP's image tower and compared
     with text embeddings: ``logit_scale.exp() * cos(image, text)``.
 
+    Peak memory is bounded (issue 7): queries are binarised ``chunk_size``
+    at a time, each crop is cut from one masked image (never a
+    (Q, 3, H, W) stack), identical binary masks (e.g. all empty masks,
+    whose crop is the whole-image box) are encoded once, and on a GPU the
+    tower runs under autocast (bf16 where supported, else fp16). Results
+    equal the all-queries-at-once algorithm up to float rounding.
+
     Args:
         model_name (str): open_clip architecture. Defaults to 'ViT-B-16'.
         pretrained (str, optional): Local weights file or open_clip tag,
@@ -37,8 +46,10 @@ class CLIPSegmentClassifier(BaseModule):
             Defaults to 'cropmask'.
         mask_threshold (float): Threshold on ``sigmoid(mask)``.
             Defaults to 0.5.
-        chunk_size (int): Queries encoded per forward of the tower.
-            Defaults to 32.
+        chunk_size (int): Queries binarised and crops encoded per forward
+            of the tower. Defaults to 32.
+        amp (bool): Autocast the tower on CUDA (bf16 if supported, else
+            fp16); CPU always runs in the weights' dtype. Defaults to True.
         init_cfg (dict | list[dict], optional): Initialization config.
             Defaults to None.
     """
@@ -51,6 +62,7 @@ class CLIPSegmentClassifier(BaseModule):
                  crop_style: str = 'cropmask',
                  mask_threshold: float = 0.5,
                  chunk_size: int = 32,
+                 amp: bool = True,
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if crop_style not in CROP_STYLES:
@@ -64,6 +76,7 @@ class CLIPSegmentClassifier(BaseModule):
         self.crop_style = crop_style
         self.mask_threshold = mask_threshold
         self.chunk_size = chunk_size
+        self.amp = amp
         clip = build_open_clip(model_name, model_cfg,
                                pretrained_quick_gelu(model_name, pretrained))
         self.model = keep_part(clip, 'visual')
@@ -120,15 +133,43 @@ class CLIPSegmentClassifier(BaseModule):
         Returns:
             Tensor: float32 features, shape (Q, D).
         """
-        features = []
+        unique: Dict[bytes, int] = {}
+        inverse, pending, features = [], [], []
         for start in range(0, mask_logits.shape[0], self.chunk_size):
             masks = self.binarize(mask_logits[start:start + self.chunk_size],
                                   clip_image.shape[-2:])
-            crops = extract_segment_crops(clip_image, masks, self.crop_style,
-                                          self.image_size)
-            crops = crops.to(self.model.logit_scale.dtype)
-            features.append(self.model.encode_image(crops).float())
-        return F.normalize(torch.cat(features), dim=-1)
+            for mask in masks:
+                digest = _mask_digest(mask)
+                if digest not in unique:
+                    unique[digest] = len(unique)
+                    pending.append(self._crop(clip_image, mask))
+                inverse.append(unique[digest])
+                if len(pending) == self.chunk_size:
+                    features.append(self._encode_crops(pending))
+                    pending = []
+        if pending:
+            features.append(self._encode_crops(pending))
+        features = F.normalize(torch.cat(features), dim=-1)
+        return features[torch.tensor(inverse, device=features.device)]
+
+    def _crop(self, clip_image: Tensor, mask: Tensor) -> Tensor:
+        """CLIP input of one segment, shape (1, 3, S, S)."""
+        return extract_segment_crops(clip_image, mask[None], self.crop_style,
+                                     self.image_size)
+
+    def _encode_crops(self, crops: List[Tensor]) -> Tensor:
+        """Unnormalised float32 image features of crops, shape (N, D)."""
+        crops = torch.cat(crops).to(self.model.logit_scale.dtype)
+        with self._autocast(crops.device):
+            return self.model.encode_image(crops).float()
+
+    def _autocast(self, device: torch.device):
+        """bf16/fp16 autocast on CUDA if ``amp``, else a no-op."""
+        if not self.amp or device.type != 'cuda':
+            return nullcontext()
+        dtype = (torch.bfloat16
+                 if torch.cuda.is_bf16_supported() else torch.float16)
+        return torch.autocast('cuda', dtype=dtype)
 
     def binarize(self, mask_logits: Tensor, size: Tuple[int, int]) -> Tensor:
         """Upsample mask logits bilinearly and threshold their sigmoid.
@@ -146,6 +187,12 @@ class CLIPSegmentClassifier(BaseModule):
             mode='bilinear',
             align_corners=False)[0]
         return upsampled.sigmoid() > self.mask_threshold
+
+
+def _mask_digest(mask: Tensor) -> bytes:
+    """Digest identifying a binary mask's content, shape (H, W)."""
+    data = mask.contiguous().cpu().numpy().tobytes()
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _as_pair(size: Union[int, Sequence[int]]) -> Tuple[int, int]:

@@ -64,6 +64,10 @@ class ZegFormer(EncoderDecoder):
             time. Defaults to None (the train vocabulary).
         seen_classes (Sequence[str], optional): Names treated as seen at test
             time. Defaults to None (the train vocabulary).
+        clip_topk (int, optional): Fast mode (issue 7): only the ``k``
+            queries with the highest segment score x mask area go through
+            the CLIP branch; the others keep their segment-branch (``'seg'``)
+            probabilities. Defaults to None (exact: every query).
         neck, auxiliary_head, train_cfg, data_preprocessor, pretrained,
             init_cfg: As in mmseg's ``EncoderDecoder``.
         test_cfg (dict, optional): As in ``EncoderDecoder``. Defaults to
@@ -81,6 +85,7 @@ class ZegFormer(EncoderDecoder):
                  train_vocabulary: Optional[Sequence[str]] = None,
                  test_vocabulary: Optional[Sequence[str]] = None,
                  seen_classes: Optional[Sequence[str]] = None,
+                 clip_topk: Optional[int] = None,
                  neck: OptConfigType = None,
                  auxiliary_head: OptConfigType = None,
                  train_cfg: OptConfigType = None,
@@ -107,6 +112,10 @@ class ZegFormer(EncoderDecoder):
         self.train_vocabulary = _names(train_vocabulary)
         self.test_vocabulary = _names(test_vocabulary)
         self.seen_classes = _names(seen_classes)
+        if clip_topk is not None and clip_topk < 1:
+            raise ValueError(
+                f'ZegFormer: clip_topk must be >= 1 or None, got {clip_topk}')
+        self.clip_topk = clip_topk
 
     def _check_test_mode(self, test_mode: Optional[str]) -> str:
         """Resolve the default test mode and reject impossible ones."""
@@ -228,12 +237,8 @@ class ZegFormer(EncoderDecoder):
             self._check_pixel_head()
             return calibrate_seen(out.softmax(dim=1), seen, self.gamma)
         cls_logits, mask_logits = out
-        clip_logits = None
-        if self.test_mode != 'seg':
-            clip_logits = self._clip_logits(inputs, mask_logits,
-                                            batch_img_metas)
-        probs = fuse_class_probs(cls_logits, clip_logits, seen,
-                                 self.test_mode, self.lam)
+        probs = self._query_probs(inputs, cls_logits, mask_logits,
+                                  batch_img_metas, seen)
         return calibrate_seen(
             semantic_inference(probs, mask_logits), seen, self.gamma)
 
@@ -244,6 +249,33 @@ class ZegFormer(EncoderDecoder):
                 f'ZegFormer: test_mode {self.test_mode!r} needs per-query '
                 f'outputs, but {type(self.decode_head).__name__} predicts '
                 "per-pixel logits; use test_mode='seg'")
+
+    def _query_probs(self, inputs: Tensor, cls_logits: Tensor,
+                     mask_logits: Tensor, batch_img_metas: List[dict],
+                     seen: Tensor) -> Tensor:
+        """Class probabilities of the queries, shape (B, Q, K).
+
+        With ``clip_topk`` only the top-k queries (:func:`clip_query_ranks`)
+        are fused with the CLIP branch; the others keep ``'seg'`` ones.
+        """
+        if self.test_mode == 'seg':
+            return fuse_class_probs(cls_logits, None, seen, 'seg')
+        num_queries = cls_logits.shape[1]
+        if self.clip_topk is None or self.clip_topk >= num_queries:
+            clip_logits = self._clip_logits(inputs, mask_logits,
+                                            batch_img_metas)
+            return fuse_class_probs(cls_logits, clip_logits, seen,
+                                    self.test_mode, self.lam)
+        keep = clip_query_ranks(cls_logits, mask_logits)[:, :self.clip_topk]
+        kept_masks = mask_logits[torch.arange(len(keep))[:, None], keep]
+        clip_logits = self._clip_logits(inputs, kept_masks, batch_img_metas)
+        kept_cls = cls_logits.gather(
+            1, keep[..., None].expand(-1, -1, cls_logits.shape[-1]))
+        fused = fuse_class_probs(kept_cls, clip_logits, seen,
+                                 self.test_mode, self.lam)
+        probs = fuse_class_probs(cls_logits, None, seen, 'seg')
+        index = keep[..., None].expand(-1, -1, probs.shape[-1])
+        return probs.scatter(1, index, fused)
 
     def _clip_logits(self, inputs: Tensor, mask_logits: Tensor,
                      batch_img_metas: List[dict]) -> Tensor:
@@ -300,6 +332,26 @@ class ZegFormer(EncoderDecoder):
         else:
             batch_img_metas = [s.metainfo for s in data_samples]
         return self.encode_decode(inputs, batch_img_metas)
+
+
+def clip_query_ranks(cls_logits: Tensor, mask_logits: Tensor) -> Tensor:
+    """Queries sorted by segment score x mask area, best first.
+
+    The score is the highest class probability of the segment branch
+    (no-object excluded); the area is the fraction of mask pixels with
+    ``sigmoid > 0.5`` at the mask resolution. Queries ranked low change the
+    semantic map ``sum_q P(q) * sigmoid(mask_q)`` least.
+
+    Args:
+        cls_logits (Tensor): Logits with no-object last, shape (B, Q, K + 1).
+        mask_logits (Tensor): Mask logits, shape (B, Q, H, W).
+
+    Returns:
+        Tensor: Query indices, shape (B, Q).
+    """
+    score = cls_logits.softmax(dim=-1)[..., :-1].max(dim=-1).values
+    area = (mask_logits > 0).flatten(2).float().mean(dim=-1)
+    return (score * area).argsort(dim=1, descending=True, stable=True)
 
 
 def _names(names: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
