@@ -1,0 +1,418 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""Benchmark ZegFormer inference, the CLIP branch, text encoding and
+training iterations (issue 7).
+
+Examples::
+
+    # exact vs fast end to end (+ exact vs the all-queries reference)
+    python tools/analysis_tools/benchmark.py \\
+        configs/zegformer/zegformer_r50_coco.py --shape 640 640 \\
+        --repeat 3 --mode exact --compare --out bench.json
+    # text encoding, cold vs warm cache
+    python tools/analysis_tools/benchmark.py CONFIG --task text
+    # ZegFormerHead vs mmseg MaskFormerHead training iterations
+    python tools/analysis_tools/benchmark.py CONFIG --task train
+
+Without a checkpoint the weights stay random (nothing is loaded), which
+gives the same timings as trained weights for a fixed number of queries.
+"""
+import argparse
+import copy
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
+from mmengine.runner import load_checkpoint
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+from mmseg.utils import register_all_modules
+from torchvision.ops import roi_align
+
+import mmzs3  # noqa: F401  (registers mmzs3's modules)
+from mmzs3.datasets.splits import get_split
+from mmzs3.models.text_encoders import get_templates
+from mmzs3.models.utils import (calibrate_seen, fuse_class_probs,
+                                masks_to_boxes, semantic_inference)
+from mmzs3.registry import MODELS
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='mmzs3 benchmark')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint (optional)')
+    parser.add_argument('--task', default='infer',
+                        choices=['infer', 'text', 'train'])
+    parser.add_argument('--shape', type=int, nargs=2, default=[640, 640],
+                        metavar=('H', 'W'))
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--mode', default='exact', choices=['exact', 'fast'])
+    parser.add_argument('--clip-topk', type=int, default=10,
+                        help='queries classified by CLIP in fast mode')
+    parser.add_argument('--compare', action='store_true',
+                        help='infer: exact and fast side by side, plus the '
+                        'all-queries reference of the CLIP branch; train: '
+                        'always compares the two heads')
+    parser.add_argument('--split', default='coco_stuff_171',
+                        help='zero-shot split giving the vocabulary')
+    parser.add_argument('--text-classes', type=int, default=None,
+                        help='text task: first N classes only')
+    parser.add_argument('--batch', type=int, default=2,
+                        help='train task: batch size')
+    parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--out', help='JSON record to write')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+# ----------------------------------------------------------------- memory
+class PeakMemory:
+    """Peak memory above the level at entry: CUDA max allocated, or the
+    process's peak RSS (VmHWM, reset through ``/proc/self/clear_refs``)."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.cuda = device.type == 'cuda'
+        self.peak_mb = float('nan')
+
+    def __enter__(self) -> 'PeakMemory':
+        if self.cuda:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+            self.base = torch.cuda.memory_allocated()
+        else:
+            with open('/proc/self/clear_refs', 'w') as file:
+                file.write('5')
+            self.base = _proc_status_kb('VmRSS') * 1024
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.cuda:
+            torch.cuda.synchronize()
+            peak = torch.cuda.max_memory_allocated()
+        else:
+            peak = _proc_status_kb('VmHWM') * 1024
+        self.peak_mb = (peak - self.base) / 2**20
+
+
+def _proc_status_kb(field: str) -> int:
+    with open('/proc/self/status') as file:
+        for line in file:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def timed(fn: Callable, device: torch.device):
+    """``(result, seconds)`` of ``fn()``."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    result = fn()
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+    return result, time.perf_counter() - start
+
+
+# --------------------------------------------------------------- reference
+@torch.no_grad()
+def reference_clip_logits(classifier, clip_images: torch.Tensor,
+                          mask_logits: torch.Tensor,
+                          text: torch.Tensor) -> torch.Tensor:
+    """The official all-queries-at-once CLIP branch (spec section 3), as
+    the reference of the exact mode: every query's full-size masked image
+    (a (Q, 3, H, W) stack next to the repeated image), one ``roi_align``
+    and one tower forward for all Q crops ('cropmask' style).
+
+    Returns:
+        Tensor: CLIP logits, shape (B, Q, K).
+    """
+    size = clip_images.shape[-2:]
+    masks = F.interpolate(
+        mask_logits.float(), size=size, mode='bilinear',
+        align_corners=False).sigmoid() > classifier.mask_threshold
+    logits = []
+    for image, binary in zip(clip_images, masks):
+        repeated = image[None].repeat(len(binary), 1, 1, 1)
+        masked = repeated * binary[:, None].to(image.dtype)
+        boxes = masks_to_boxes(binary).to(image.dtype)
+        index = torch.arange(len(boxes), dtype=image.dtype)[:, None]
+        rois = torch.cat([index.to(boxes.device), boxes], dim=1)
+        crops = roi_align(masked, rois, classifier.image_size, 1.0, -1, True)
+        feats = classifier.model.encode_image(crops).float()
+        feats = F.normalize(feats, dim=-1)
+        scale = classifier.model.logit_scale.exp().float()
+        logits.append(scale * feats @ text.to(feats).t())
+    return torch.stack(logits)
+
+
+# ------------------------------------------------------------------ models
+def build_model(args, clip_topk: Optional[int] = None):
+    """The config's model in eval mode with the split's vocabulary."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.clip_topk = clip_topk
+    torch.manual_seed(0)
+    model = MODELS.build(model_cfg)
+    if args.checkpoint:
+        load_checkpoint(model, args.checkpoint, map_location='cpu')
+    split = get_split(args.split)
+    model.set_vocabulary(split.seen_classes, mode='train')
+    model.set_vocabulary(split.classes, split.seen_classes, mode='test')
+    return model.to(args.device).eval()
+
+
+def make_inputs(model, args) -> Tuple[torch.Tensor, List[dict]]:
+    h, w = args.shape
+    torch.manual_seed(1)
+    image = torch.randint(0, 256, (1, 3, h, w), dtype=torch.uint8)
+    sample = SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w),
+                                         pad_shape=(h, w)))
+    data = model.data_preprocessor(
+        dict(inputs=[image[0]], data_samples=[sample]), False)
+    return data['inputs'].to(args.device), [
+        s.metainfo for s in data['data_samples']
+    ]
+
+
+@torch.no_grad()
+def staged_inference(model, inputs, metas) -> Tuple[torch.Tensor, Dict]:
+    """``encode_decode`` split into timed stages; returns maps, times."""
+    device = inputs.device
+    model._apply_vocabulary()  # text embeddings (memoised, not timed)
+    x, t_backbone = timed(lambda: model.extract_feat(inputs), device)
+    out, t_head = timed(
+        lambda: model.decode_head.predict(x, metas, model.test_cfg), device)
+    cls_logits, mask_logits = out
+    seen = model.seen_mask().to(device)
+    probs, t_clip = timed(
+        lambda: model._query_probs(inputs, cls_logits, mask_logits, metas,
+                                   seen), device)
+    maps, t_post = timed(
+        lambda: calibrate_seen(
+            semantic_inference(probs, mask_logits), seen, model.gamma),
+        device)
+    times = dict(backbone=t_backbone, decoders=t_head, clip_branch=t_clip,
+                 fusion_post=t_post)
+    times['total'] = sum(times.values())
+    return probs, times
+
+
+def bench_modes(models: Dict[str, object], inputs, metas,
+                repeat: int) -> Dict[str, dict]:
+    """Median stage times, images/s and inference peak memory per mode;
+    runs of the modes are interleaved so they share the CPU load."""
+    runs = {mode: [] for mode in models}
+    for _ in range(repeat):
+        for mode, model in models.items():
+            runs[mode].append(staged_inference(model, inputs, metas)[1])
+    results = {}
+    for mode, model in models.items():
+        median = {k: statistics.median(r[k] for r in runs[mode])
+                  for k in runs[mode][0]}
+        with PeakMemory(inputs.device) as mem:
+            staged_inference(model, inputs, metas)
+        results[mode] = dict(seconds=median,
+                             images_per_s=1.0 / median['total'],
+                             peak_mb_inference=mem.peak_mb, runs=runs[mode])
+    return results
+
+
+@torch.no_grad()
+def compare_with_reference(model, inputs, metas) -> dict:
+    """Exact CLIP branch vs :func:`reference_clip_logits`: fused
+    probability difference, time and peak memory of each."""
+    x = model.extract_feat(inputs)
+    cls_logits, mask_logits = model.decode_head.predict(
+        x, metas, model.test_cfg)
+    seen = model.seen_mask().to(inputs.device)
+    clip_images = model.clip_inputs(inputs, metas)
+    text = model.text_encoder.encode(model.vocabulary,
+                                     model.clip_classifier.templates)
+    record = {}
+    # exact first: it cannot reuse heap pages the reference freed
+    for name, fn in (('exact', type(model.clip_classifier).__call__),
+                     ('reference', reference_clip_logits)):
+        with PeakMemory(inputs.device) as mem:
+            logits, seconds = timed(
+                lambda: fn(model.clip_classifier, clip_images, mask_logits,
+                           text), inputs.device)
+        probs = fuse_class_probs(cls_logits, logits, seen, model.test_mode,
+                                 model.lam)
+        record[name] = dict(seconds=seconds, peak_mb=mem.peak_mb,
+                            probs=probs)
+    diff = (record['exact'].pop('probs') -
+            record['reference'].pop('probs')).abs().max().item()
+    record['max_abs_diff_fused_probs'] = diff
+    record['peak_ratio_exact_over_reference'] = (
+        record['exact']['peak_mb'] / max(record['reference']['peak_mb'],
+                                         1e-9))
+    return record
+
+
+def task_infer(args) -> dict:
+    modes = ['exact', 'fast'] if args.compare else [args.mode]
+    models = {}
+    for mode in modes:
+        models[mode] = build_model(
+            args, args.clip_topk if mode == 'fast' else None)
+    inputs, metas = make_inputs(models[modes[0]], args)
+    for mode, model in models.items():
+        _, seconds = timed(lambda: staged_inference(model, inputs, metas),
+                           inputs.device)  # warm-up incl. text encoding
+        print(f'[{mode}] first call (text encoding + warm-up) {seconds:.1f}s')
+    record = dict(modes=bench_modes(models, inputs, metas, args.repeat))
+    for mode in modes:
+        print_mode(mode, record['modes'][mode])
+    if args.compare:
+        record['reference'] = compare_with_reference(models['exact'], inputs,
+                                                     metas)
+        print('exact vs reference:', json.dumps(record['reference']))
+        exact, fast = (record['modes'][m]['seconds'] for m in modes)
+        record['speedup_fast_over_exact'] = {
+            k: exact[k] / fast[k] for k in exact if fast[k] > 0
+        }
+        print('speed-up fast/exact:', json.dumps(
+            record['speedup_fast_over_exact']))
+    return record
+
+
+def print_mode(mode: str, result: dict) -> None:
+    stages = ', '.join(f'{k} {v:.3f}s' for k, v in result['seconds'].items())
+    print(f'[{mode}] {stages}; {result["images_per_s"]:.3f} img/s; '
+          f'peak +{result["peak_mb_inference"]:.0f} MiB')
+
+
+# -------------------------------------------------------------------- text
+def task_text(args) -> dict:
+    """Cold vs warm (disk cache) text encoding of the split's vocabulary
+    with the seg-branch and CLIP-branch templates."""
+    cfg = Config.fromfile(args.config)
+    names = list(get_split(args.split).classes)[:args.text_classes]
+    sets = [cfg.model.text_encoder.get('templates', 'imagenet_select')]
+    if cfg.model.get('clip_classifier'):
+        sets.append(cfg.model.clip_classifier.get('templates', 'clip_select'))
+    with tempfile.TemporaryDirectory() as cache_dir:
+        enc_cfg = copy.deepcopy(cfg.model.text_encoder)
+        enc_cfg.update(pretrained=None, cache_dir=cache_dir)
+        torch.manual_seed(0)
+        encoder = MODELS.build(enc_cfg).to(args.device)
+        runs = {}
+        for label in ('cold', 'warm'):
+            encoder.clear_memo()  # as a fresh model build: re-hash weights
+            outs, seconds = timed(
+                lambda: [encoder.encode(names, t) for t in sets],
+                torch.device(args.device))
+            runs[label] = dict(seconds=seconds, outs=outs)
+    identical = all(
+        torch.equal(a, b)
+        for a, b in zip(runs['cold']['outs'], runs['warm']['outs']))
+    prompts = sum(len(get_templates(t)) for t in sets)
+    record = dict(classes=len(names), templates_per_class=prompts,
+                  cold_s=runs['cold']['seconds'],
+                  warm_s=runs['warm']['seconds'],
+                  speedup=runs['cold']['seconds'] / runs['warm']['seconds'],
+                  bit_identical=identical)
+    print(json.dumps(record))
+    return record
+
+
+# ------------------------------------------------------------------- train
+def maskformer_twin(cfg: Config, num_classes: int) -> dict:
+    """The model config with mmseg's ``MaskFormerHead`` (linear classifier
+    over ``num_classes`` + no-object) instead of ``ZegFormerHead``."""
+    head = copy.deepcopy(cfg.model.decode_head)
+    head.type = 'MaskFormerHead'
+    no_object = head.pop('no_object_weight', 0.1)
+    head.pop('text_classifier', None)
+    head.update(num_classes=num_classes, num_things_classes=0,
+                num_stuff_classes=num_classes)
+    head.loss_cls.class_weight = [1.0] * num_classes + [no_object]
+    return dict(type='EncoderDecoder', backbone=cfg.model.backbone,
+                decode_head=head,
+                data_preprocessor=cfg.model.data_preprocessor,
+                train_cfg=dict(), test_cfg=dict(mode='whole'))
+
+
+def train_batch(args, num_classes: int):
+    h, w = args.shape
+    g = torch.Generator().manual_seed(2)
+    inputs = torch.randn(args.batch, 3, h, w, generator=g)
+    samples = []
+    for _ in range(args.batch):
+        blocks = torch.randint(0, num_classes, (1, h // 32, w // 32),
+                               generator=g)
+        label = blocks.repeat_interleave(32, 1).repeat_interleave(32, 2)
+        sample = SegDataSample(metainfo=dict(img_shape=(h, w),
+                                             pad_shape=(h, w)))
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    return inputs, samples
+
+
+def time_train_iters(model, inputs, samples, repeat: int) -> List[float]:
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(params, lr=1e-4)
+    times = []
+    for _ in range(repeat + 1):  # first iteration is a warm-up
+        start = time.perf_counter()
+        losses = model.loss(inputs, samples)
+        total = sum(v for k, v in losses.items() if 'loss' in k)
+        optim.zero_grad()
+        total.backward()
+        optim.step()
+        times.append(time.perf_counter() - start)
+    return times[1:]
+
+
+def task_train(args) -> dict:
+    """ZegFormerHead vs MaskFormerHead training iterations, interleaved."""
+    cfg = Config.fromfile(args.config)
+    split = get_split(args.split)
+    torch.manual_seed(0)
+    zeg = MODELS.build(cfg.model)
+    zeg.set_vocabulary(split.seen_classes, mode='train')
+    torch.manual_seed(0)
+    twin = MODELS.build(maskformer_twin(cfg, len(split.seen_classes)))
+    twin.backbone.load_state_dict(zeg.backbone.state_dict())
+    inputs, samples = train_batch(args, len(split.seen_classes))
+    times = dict(ZegFormerHead=[], MaskFormerHead=[])
+    for _ in range(args.repeat):  # interleave: same CPU load for both
+        times['ZegFormerHead'] += time_train_iters(zeg, inputs, samples, 1)
+        times['MaskFormerHead'] += time_train_iters(twin, inputs, samples, 1)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    record = dict(batch=args.batch, shape=args.shape, seconds=med, runs=times,
+                  ratio=med['ZegFormerHead'] / med['MaskFormerHead'])
+    print(json.dumps(record))
+    return record
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=True)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    task = dict(infer=task_infer, text=task_text, train=task_train)
+    record = task[args.task](args)
+    record.update(config=args.config, checkpoint=args.checkpoint,
+                  task=args.task, shape=args.shape, repeat=args.repeat,
+                  clip_topk=args.clip_topk, device=args.device,
+                  threads=torch.get_num_threads(),
+                  load=os.getloadavg(), machine=platform.processor(),
+                  torch=torch.__version__)
+    if args.out:
+        with open(args.out, 'w') as file:
+            json.dump(record, file, indent=2, default=str)
+
+
+if __name__ == '__main__':
+    main()
