@@ -13,13 +13,12 @@ from PIL import Image
 
 from mmzs3.apis import (ZegFormerInferencer, clear_init_cfg,
                         inference_pipeline, parse_vocabulary)
+from ..conftest import REPO_ROOT as REPO
+from ..conftest import write_seg_dataset
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tests'))
 sys.path.insert(0, osp.join(REPO, 'tests', 'test_models', 'test_segmentors'))
-from conftest import write_seg_dataset  # noqa: E402
-from tiny_zegformer import ALL, SEEN, build_tiny_model  # noqa: E402
-from tiny_zegformer import tiny_model_cfg  # noqa: E402
+from tiny_zegformer import (ALL, SEEN, build_tiny_model,  # noqa: E402
+                            tiny_model_cfg)
 
 
 def write_config(root, data_root):
@@ -286,3 +285,20 @@ def test_pipeline_from_wrapped_dataset_drops_annotations():
     assert [t['type'] for t in inference_pipeline(Config())] == [
         'InferencerLoader', 'PackSegInputs'
     ]
+
+
+def test_mode_and_templates_override_the_config(files):
+    inferencer = ZegFormerInferencer(
+        files['config'],
+        files['checkpoint'],
+        classes=['cat', 'dog'],
+        seen_classes=[],
+        templates=['a photo of a {}.', 'art of the {}.'],
+        test_mode='seg',
+        device='cpu')
+    model = inferencer.model
+    assert model.test_mode == 'seg'
+    assert model.text_encoder.templates == ('a photo of a {}.',
+                                            'art of the {}.')
+    assert not model.seen_mask().any()
+    assert inferencer.classes == ('cat', 'dog')

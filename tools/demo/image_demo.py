@@ -1,0 +1,126 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""Segment one image with any class names and write a coloured overlay.
+
+Examples::
+
+    python tools/demo/image_demo.py demo.jpg \\
+        configs/zegformer/zegformer_r50_coco.py \\
+        checkpoints/zegformer_r50_coco.pth --classes "cat,dog,grass"
+    # a model-index name instead of config + checkpoint; synonyms in a file
+    python tools/demo/image_demo.py demo.jpg zegformer_r50_coco \\
+        --classes-file my_classes.txt --mode seg --out-file result.png
+
+``--classes`` takes one comma-separated string, or several arguments, one
+class each (``--classes cat "person, people"``: ``', '`` inside a class
+separates synonyms). Class-list files hold one class per line.
+"""
+import argparse
+import os.path as osp
+from typing import List, Optional, Sequence
+
+import mmcv
+import numpy as np
+
+from mmzs3.apis import ZegFormerInferencer
+from mmzs3.models.text_encoders import TEMPLATE_SETS
+from mmzs3.utils.class_names import read_class_names
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Open-vocabulary segmentation of one image (ZegFormer)')
+    parser.add_argument('img', help='image file')
+    parser.add_argument(
+        'config', help='config file, or a model name of the model index')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file (optional with a model name)')
+    names = parser.add_mutually_exclusive_group(required=True)
+    names.add_argument(
+        '--classes',
+        nargs='+',
+        help='"cat,dog,grass", or one class per argument')
+    names.add_argument(
+        '--classes-file', help='class-list file, one class per line')
+    parser.add_argument(
+        '--seen-classes',
+        nargs='+',
+        help='classes treated as seen (same syntax as --classes); '
+        'default: those stored with the checkpoint, else none')
+    parser.add_argument(
+        '--mode',
+        choices=['seg', 'img', 'fused', 'fuse_all'],
+        help="test-time mode; default: the config's")
+    parser.add_argument(
+        '--templates',
+        help=f'prompt templates: one of {sorted(TEMPLATE_SETS)} or a file '
+        "with one template per line; default: the config's")
+    parser.add_argument(
+        '--out-file', default='demo_result.png', help='overlay PNG to write')
+    parser.add_argument(
+        '--opacity', type=float, default=0.6, help='overlay opacity')
+    parser.add_argument('--device', default='cpu', help='e.g. cuda:0')
+    parser.add_argument(
+        '--checkpoint-dir',
+        help='folder of model-index checkpoints '
+        '(default: $MMZS3_CHECKPOINT_DIR or ./checkpoints)')
+    return parser.parse_args(argv)
+
+
+def class_list(values: Optional[List[str]]) -> Optional[List[str]]:
+    """``--classes`` values: one string is split at commas."""
+    if values is None:
+        return None
+    if len(values) == 1:
+        return [v.strip() for v in values[0].split(',')]
+    return values
+
+
+def templates_arg(value: Optional[str]):
+    """A template set name, or the templates of a file."""
+    if value is None or value in TEMPLATE_SETS:
+        return value
+    if osp.isfile(value):
+        return read_class_names(value)
+    raise ValueError(f'--templates: {value!r} is neither a template set '
+                     f'({sorted(TEMPLATE_SETS)}) nor a file')
+
+
+def format_table(classes: Sequence[str], shares: np.ndarray,
+                 scores: np.ndarray) -> str:
+    """Classes present, by pixel share, with their mean scores."""
+    order = [i for i in np.argsort(-shares, kind='stable') if shares[i] > 0]
+    width = max([len('class')] + [len(classes[i]) for i in order])
+    lines = [f'{"class":<{width}}  {"pixels":>7}  {"score":>6}']
+    lines += [
+        f'{classes[i]:<{width}}  {shares[i]:>7.1%}  {scores[i]:>6.3f}'
+        for i in order
+    ]
+    absent = len(classes) - len(order)
+    if absent:
+        lines.append(f'({absent} of {len(classes)} classes not present)')
+    return '\n'.join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    classes = class_list(args.classes) or args.classes_file
+    inferencer = ZegFormerInferencer(
+        args.config,
+        args.checkpoint,
+        classes=classes,
+        seen_classes=class_list(args.seen_classes),
+        templates=templates_arg(args.templates),
+        test_mode=args.mode,
+        device=args.device,
+        checkpoint_dir=args.checkpoint_dir)
+    result = inferencer(args.img, return_vis=True, opacity=args.opacity)
+    mmcv.imwrite(result['visualization'][:, :, ::-1], args.out_file)
+    print(format_table(result['classes'], result['shares'],
+                       result['scores']))
+    print(f'overlay written to {args.out_file}')
+
+
+if __name__ == '__main__':
+    main()
