@@ -8,8 +8,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmzs3.models.pretrain import CLIPContrastiveModel, register_open_clip_arch
-from mmzs3.models.pretrain.open_clip_export import open_clip_state_dict
+from mmzs3.models.pretrain import CLIPContrastiveModel, open_clip_state_dict
+from mmzs3.models.utils import (build_open_clip, load_open_clip_weights,
+                                register_open_clip_config)
 from .conftest import REPO_ROOT, load_tool
 
 CONFIG = osp.join(REPO_ROOT, 'configs/clip_pretrain/tiny_clip_synthetic.py')
@@ -25,6 +26,7 @@ def shrunk_config(data_root: str, work_dir: str) -> Config:
     """The shipped pretraining config, shrunk to 5 steps of a tiny CLIP."""
     cfg = Config.fromfile(CONFIG)
     cfg.work_dir = work_dir
+    cfg.model.model_name = 'mmzs3-test-tiny-clip'
     cfg.model.model_cfg = TINY_ARCH
     loader = cfg.train_dataloader
     loader.update(batch_size=16, num_workers=0, persistent_workers=False)
@@ -40,7 +42,8 @@ def shrunk_config(data_root: str, work_dir: str) -> Config:
 
 def test_contrastive_loss_is_open_clip_loss():
     torch.manual_seed(0)
-    model = CLIPContrastiveModel(model_cfg=TINY_ARCH)
+    model = CLIPContrastiveModel(
+        model_name='mmzs3-test-tiny-clip', model_cfg=TINY_ARCH)
     assert isinstance(model.loss_fn, open_clip.ClipLoss)
     images = torch.randn(2, 3, 32, 32)
     captions = ['a photo of a red star.', 'a photo of a blue circle.']
@@ -73,11 +76,15 @@ def test_pretrain_export_and_load(tmp_path, tiny_benchmark):
         [config_path, str(tmp_path / 'work/iter_5.pth'), out_dir])
 
     trained = runner.model.clip.state_dict()
-    register_open_clip_arch('mmzs3-test-tiny-clip', TINY_ARCH)
+    register_open_clip_config('mmzs3-test-tiny-clip', TINY_ARCH)
     by_name = open_clip.create_model(
         'mmzs3-test-tiny-clip', pretrained=weights)
     by_dir = open_clip.create_model(f'local-dir:{out_dir}')
-    for loaded in (by_name.state_dict(), by_dir.state_dict()):
+    # The path of the text encoder and the CLIP re-classifier.
+    by_mmzs3 = build_open_clip('mmzs3-test-tiny-clip', TINY_ARCH)
+    load_open_clip_weights(by_mmzs3, weights, 'mmzs3-test-tiny-clip')
+    for loaded in (by_name.state_dict(), by_dir.state_dict(),
+                   by_mmzs3.state_dict()):
         assert list(loaded) == list(trained)
         for key, value in trained.items():
             assert torch.equal(loaded[key], value), key

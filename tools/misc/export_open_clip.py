@@ -7,7 +7,7 @@ preprocessing), open_clip's ``local-dir:`` layout. Both ways a real
 checkpoint loads then work::
 
     open_clip.create_model('local-dir:OUT_DIR')
-    register_open_clip_arch(name, model_cfg)  # from mmzs3.models.pretrain
+    register_open_clip_config(name, model_cfg)  # from mmzs3.models.utils
     open_clip.create_model(
         name, pretrained='OUT_DIR/open_clip_pytorch_model.bin')
 
@@ -21,11 +21,11 @@ Example::
 import argparse
 from typing import Optional, Sequence
 
+import open_clip
 from mmengine.config import Config
 
-from mmzs3.models.pretrain import resolve_open_clip_cfg
-from mmzs3.models.pretrain.open_clip_export import (open_clip_state_dict,
-                                                    save_open_clip)
+from mmzs3.models.pretrain import open_clip_state_dict, save_open_clip
+from mmzs3.models.utils import register_open_clip_config
 from mmzs3.utils import safe_torch_load
 
 
@@ -41,8 +41,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
-    model_cfg = resolve_open_clip_cfg(cfg.model.model_name,
-                                      cfg.model.get('model_cfg'))
+    name, model_cfg = cfg.model.model_name, cfg.model.get('model_cfg')
+    if model_cfg is not None:
+        register_open_clip_config(name, model_cfg.to_dict())
+    model_cfg = open_clip.get_model_config(name)
+    if model_cfg is None:
+        raise KeyError(f'{args.config}: open_clip has no architecture '
+                       f'"{name}" and model.model_cfg is not set')
     preprocessor = cfg.model.data_preprocessor
     checkpoint = safe_torch_load(args.checkpoint, map_location='cpu')
     weights = save_open_clip(

@@ -9,8 +9,7 @@ from mmengine.model import BaseModel
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType, OptMultiConfig
-from .open_clip_arch import (build_open_clip, build_open_clip_tokenizer,
-                             resolve_open_clip_cfg)
+from ..utils.open_clip_utils import build_open_clip
 
 
 @MODELS.register_module()
@@ -30,8 +29,8 @@ class CLIPContrastiveModel(BaseModel):
             exported checkpoint is registered under.
             Defaults to 'mmzs3-tiny-clip'.
         model_cfg (dict, optional): The architecture in open_clip's JSON
-            layout; when None, open_clip's registered ``model_name`` is
-            used. Defaults to None.
+            layout, registered in open_clip under ``model_name``; when None,
+            open_clip's registered ``model_name`` is used. Defaults to None.
         data_preprocessor (dict, optional): Normalises the
             ``(B, 3, H, W)`` images, e.g. an ``ImgDataPreprocessor`` with
             CLIP's mean and std. Defaults to None.
@@ -47,9 +46,8 @@ class CLIPContrastiveModel(BaseModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.model_name = model_name
-        self.model_cfg = resolve_open_clip_cfg(model_name, model_cfg)
-        self.clip = build_open_clip(self.model_cfg)
-        self.tokenizer = build_open_clip_tokenizer(self.model_cfg)
+        self.clip = build_open_clip(model_name, model_cfg)
+        self.tokenizer = open_clip.get_tokenizer(model_name)
         # Gathers features over processes in distributed training.
         self.loss_fn = open_clip.ClipLoss(
             rank=get_rank(), world_size=get_world_size())
