@@ -14,7 +14,7 @@ install:
 lint: install
 	$(PY) -m ruff check mmzs3 tools tests configs
 	$(PY) -m isort --check-only --diff mmzs3 tools tests configs
-	$(PY) -m codespell mmzs3 tools tests configs docs README.md
+	$(VENV)/bin/codespell mmzs3 tools tests configs docs README.md
 
 test: install lint
 	$(PY) -m pytest tests -q --timeout=900 $(PYTEST_ARGS)
