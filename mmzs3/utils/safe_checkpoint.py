@@ -167,10 +167,14 @@ def non_finite_keys(state_dict: Dict[str, Any]) -> List[str]:
 
 
 def _model_state(checkpoint: Any) -> Dict[str, Any]:
-    if isinstance(checkpoint, dict) and isinstance(
-            checkpoint.get('state_dict'), dict):
-        return checkpoint['state_dict']
-    return checkpoint if isinstance(checkpoint, dict) else {}
+    """The weights of an mmengine (``state_dict``), a detectron2
+    (``model``) or a bare state-dict checkpoint."""
+    if not isinstance(checkpoint, dict):
+        return {}
+    for key in ('state_dict', 'model'):
+        if isinstance(checkpoint.get(key), dict):
+            return checkpoint[key]
+    return checkpoint
 
 
 def safe_torch_load(filename: str, map_location: Any = None) -> Any:

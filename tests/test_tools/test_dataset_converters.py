@@ -152,7 +152,9 @@ def write_ade_release(root, ids_by_image, num_objects=3688):
         folders.append(folder)
         files.append(f'{name}.jpg')
     index = dict(folder=folders, filename=files,
-                 objectnames=[f'obj{i}' for i in range(num_objects)])
+                 objectnames=[f'obj{i}' for i in range(num_objects)],
+                 objectPresence=np.zeros((num_objects, len(files)),
+                                         np.uint16))
     with open(root / 'ADE20K_2021_17_01' / 'index_ade20k.pkl', 'wb') as f:
         pickle.dump(index, f)
 
@@ -199,3 +201,26 @@ def test_ade_converter_refuses_bad_input(tmp_path):
     seg.write_bytes(b'broken')
     with pytest.raises(ValueError, match='a_seg.png'):
         tool.main([str(tmp_path), str(tmp_path / 'out')])
+
+
+class _Exploit:
+    """Unpickling this calls ``os.system`` to create a marker file."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}', )
+
+
+def test_ade_converter_refuses_an_index_carrying_code(tmp_path):
+    tool = load_tool('ade20k_full_847')
+    write_ade_release(tmp_path, [('training', 'a', [[1, 2]])])
+    marker = tmp_path / 'ran'
+    index = tmp_path / 'ADE20K_2021_17_01' / 'index_ade20k.pkl'
+    with open(index, 'wb') as f:
+        pickle.dump(dict(folder=[], filename=[], objectnames=[],
+                         hook=_Exploit(str(marker))), f)
+    with pytest.raises(ValueError, match=r'index_ade20k\.pkl.*system'):
+        tool.main([str(tmp_path), str(tmp_path / 'out')])
+    assert not marker.exists()

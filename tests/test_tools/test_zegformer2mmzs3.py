@@ -205,3 +205,36 @@ def test_cli_stores_user_clip_weights_jit_and_plain(tmp_path, monkeypatch):
     assert torch.equal(
         back['sem_seg_head.predictor.clip_model.visual.proj'],
         clip.visual.proj)
+
+
+class _Exploit:
+    """Unpickling this calls ``os.system`` to create a marker file."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return os.system, (f'touch {self.marker}', )
+
+
+def test_cli_refuses_pickled_code_and_nan_weights(tmp_path, monkeypatch):
+    """The converter loads through the allowlisted unpickler: a file that
+    carries code is refused unrun, and NaN weights are refused too."""
+    from mmzs3.utils import NonFiniteCheckpointError, UnsafeCheckpointError
+    marker = tmp_path / 'ran'
+    src = tmp_path / 'evil.pth'
+    torch.save({'model': random_official(50), 'x': _Exploit(str(marker))},
+               src)
+    dst = tmp_path / 'out.pth'
+    monkeypatch.setattr(sys, 'argv', ['zegformer2mmzs3.py', str(src),
+                                      str(dst)])
+    with pytest.raises(UnsafeCheckpointError, match=r'evil\.pth.*system'):
+        conv.main()
+    assert not marker.exists() and not dst.exists()
+    official = random_official(50)
+    official['sem_seg_head.predictor.query_embed.weight'][0, 0] = float('nan')
+    torch.save({'model': official}, src)
+    with pytest.raises(NonFiniteCheckpointError, match='query_embed'):
+        conv.main()
+    assert not dst.exists()

@@ -20,7 +20,6 @@ Example::
 import argparse
 import os
 import os.path as osp
-import pickle
 from typing import Tuple
 
 import cv2
@@ -28,6 +27,7 @@ import numpy as np
 from mmengine.utils import track_iter_progress
 
 from mmzs3.datasets.splits import ADE20K_FULL_847_TABLE
+from mmzs3.utils.safe_checkpoint import RestrictedUnpickler
 
 IGNORE = 65535
 MAX_SHORT_SIDE = 512
@@ -106,8 +106,10 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     index_path = osp.join(args.root, args.index)
     try:
+        # The index holds lists and numpy arrays only: the allowlisted
+        # unpickler reads it without running code a tampered file carries.
         with open(index_path, 'rb') as f:
-            index = pickle.load(f)
+            index = RestrictedUnpickler(f).load()
     except Exception as e:
         raise ValueError(f'Cannot read ADE index {index_path}: {e}') from e
     lut = build_lut(len(index['objectnames']))

@@ -28,6 +28,7 @@ import torch
 
 from mmzs3.models.utils.open_clip_utils import (part_of_key,
                                                 read_clip_state_dict)
+from mmzs3.utils import safe_torch_load
 
 #: Blocks per ResNet stage (res2..res5) by depth.
 STAGE_BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
@@ -298,7 +299,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    ckpt = torch.load(args.src, map_location='cpu', weights_only=False)
+    # The allowlisted unpickler: a checkpoint that asks for any other global
+    # (code to run) is refused before it is called.
+    ckpt = safe_torch_load(args.src, map_location='cpu')
     if args.reverse:
         state_dict = ckpt.get('state_dict', ckpt)
         torch.save({'model': revert_zegformer(state_dict)}, args.dst)
