@@ -32,6 +32,37 @@ def contains_any(label: np.ndarray, class_ids: Sequence[int]) -> bool:
     return bool(np.isin(label, np.asarray(class_ids)).any())
 
 
+def with_label_vocabulary(dataset_type: Union[str, type],
+                          classes: Optional[Sequence[str]]) -> type:
+    """The dataset class, made to know the names of its label values.
+
+    mmseg's label map (``BaseSegDataset.get_label_map``) renames classes
+    against the class attribute ``METAINFO['classes']``. A dataset that
+    takes its names from the config instead (``BaseSegDataset`` with
+    ``metainfo=dict(classes=...)``) has none, so a seen-only vocabulary
+    would leave unseen pixels unmapped. For such a class this returns a
+    subclass whose ``METAINFO`` names the config's classes.
+
+    Args:
+        dataset_type (str | type): The config's ``type``.
+        classes (Sequence[str], optional): The config's ``metainfo``
+            classes, one per label value.
+
+    Returns:
+        type: ``dataset_type`` itself when it names its classes (or no
+        classes are given), else a subclass of the same name that does.
+    """
+    cls = (DATASETS.get(dataset_type)
+           if isinstance(dataset_type, str) else dataset_type)
+    if cls is None:
+        raise KeyError(f'ZeroShotSegDataset: unknown dataset type '
+                       f'{dataset_type!r}')
+    if cls.METAINFO.get('classes') or not classes:
+        return cls
+    metainfo = dict(cls.METAINFO, classes=tuple(classes))
+    return type(cls.__name__, (cls, ), dict(METAINFO=metainfo))
+
+
 @DATASETS.register_module()
 class ZeroShotSegDataset:
     """Zero-shot view of any mmseg dataset (seen / unseen by class name).
@@ -127,6 +158,8 @@ class ZeroShotSegDataset:
         cfg['lazy_init'] = True
         if self.split == 'train' and self.seen_classes is not None:
             metainfo = dict(cfg.get('metainfo') or {})
+            cfg['type'] = with_label_vocabulary(cfg['type'],
+                                                metainfo.get('classes'))
             metainfo['classes'] = self.seen_classes
             cfg['metainfo'] = metainfo
         return DATASETS.build(cfg)

@@ -114,3 +114,29 @@ def test_training_skips_and_logs_bad_samples(tmp_path):
     assert names <= {osp.join(img_dir, f'00{i}.png') for i in range(5)}
     assert osp.join(img_dir, '005.png') not in names
     assert len(bad) == 5
+
+
+def test_check_dataset_zero_shot_train_split(tmp_path, capsys):
+    """Through ZeroShotSegDataset: unseen labels become the ignore index,
+    so only values outside every class are reported."""
+    root = write_seg_dataset(str(tmp_path / 'data'), num_images=2)
+    label = np.array(Image.open(osp.join(root, 'ann_dir', '001.png')))
+    label[0, 0] = 9
+    Image.fromarray(label).save(osp.join(root, 'ann_dir', '001.png'))
+    config = write_config(str(tmp_path), """
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='ZeroShotSegDataset', split='train',
+    seen_classes=('a', 'b'), unseen_classes=('c', 'd'),
+    dataset=dict(type='BaseSegDataset', data_root='ROOT',
+                 metainfo=dict(classes=('a', 'b', 'c', 'd')),
+                 img_suffix='.png', seg_map_suffix='.png',
+                 data_prefix=dict(img_path='img_dir', seg_map_path='ann_dir'),
+                 pipeline=[])))
+""".replace('ROOT', root))
+    assert _load_tool().main([config]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f'{osp.join(root, "ann_dir", "001.png")}: label values outside the '
+        'class range 0..1 and not the ignore index 255: 9',
+        f'1 problem(s) in the train split of {config}'
+    ]
