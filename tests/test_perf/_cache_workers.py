@@ -6,6 +6,7 @@ torch only (not the whole mmzs3/mmseg stack) and starts in seconds.
 """
 import importlib.util
 import os.path as osp
+import time
 
 import numpy as np
 import torch
@@ -31,16 +32,27 @@ def writer(root: str, key: dict, value: float, dim: int,
 
 
 def reader(root: str, key: dict, dim: int, rounds: int, queue) -> None:
-    """Load ``key`` repeatedly; report the values seen and torn reads."""
+    """Load ``key`` ``rounds`` times once it first exists (waiting at most
+    a minute for it); report the values seen and the torn reads.
+
+    A read is torn when it gives mixed values, or when it misses after an
+    earlier read found the entry: with atomic writes the file, once there,
+    is always complete, so only a write in place makes a later read fail.
+    """
     cache = _cache_module().TextEmbeddingCache(root)
-    seen, torn = set(), 0
-    for _ in range(rounds):
+    seen, torn, reads = set(), 0, 0
+    deadline = time.monotonic() + 60
+    while reads < rounds and (seen or time.monotonic() < deadline):
         embedding = cache.load(key, dim)
         if embedding is None:
+            torn += int(bool(seen))
+            reads += int(bool(seen))
+            time.sleep(0.005)
             continue
         values = np.unique(embedding.numpy())
         if len(values) != 1:
             torn += 1
         else:
             seen.add(float(values[0]))
+        reads += 1
     queue.put((sorted(seen), torn))
