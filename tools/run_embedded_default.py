@@ -2,7 +2,8 @@
 """Run the embedded default end to end: ZegFormer in miniature on the CPU.
 
 Stages (each writes a completion marker under ``WORK_DIR/.done``; a second
-run skips the finished ones and resumes the others):
+run skips the finished ones and resumes the others; the markers of the data
+and CLIP stages hold their output paths, so several runs can share them):
 
 1. generate the synthetic benchmark (its scenes and image-caption set);
 2. pretrain the tiny CLIP on the image-caption set, export it as an
@@ -25,6 +26,7 @@ import glob
 import json
 import os
 import os.path as osp
+import resource
 import shutil
 import subprocess
 import sys
@@ -133,7 +135,9 @@ class Pipeline:
     def generate(self) -> None:
         """Stage 1: the synthetic scenes and the image-caption set."""
         self.header('1/6 generate the synthetic benchmark')
-        if self.done('data'):
+        marker = self.done('data')
+        if marker:
+            self.data_root = marker['data_root']
             print('done already: ' + self.data_root)
             return
         self.run_tool([
@@ -146,7 +150,9 @@ class Pipeline:
     def pretrain_clip(self) -> None:
         """Stage 2: contrastive pretraining of the tiny CLIP, then export."""
         self.header('2/6 pretrain the tiny CLIP (image-caption set)')
-        if self.done('clip'):
+        marker = self.done('clip')
+        if marker:
+            self.clip_weights = marker['weights']
             print('done already: ' + self.clip_weights)
             return
         captions = osp.join(self.data_root, 'captions')
@@ -262,8 +268,11 @@ class Pipeline:
             osp.join(vis_dir, '**', '*.png'), recursive=True))
         for image in images:
             print(image)
-        print(f'\nAll done in {(time.time() - self.start) / 60:.1f} min; '
-              f'table in {osp.join(self.work_dir, "results.md")}')
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f'\nAll done in {(time.time() - self.start) / 60:.1f} min '
+              f'(CPU time of the stages run now: '
+              f'{(cpu.ru_utime + cpu.ru_stime) / 60:.1f} min); table in '
+              f'{osp.join(self.work_dir, "results.md")}')
         return results
 
 

@@ -1,0 +1,106 @@
+# Copyright (c) mmzs3 contributors. All rights reserved.
+"""``tools/run_embedded_default.py --quick``: every stage, the table, the
+images, and a second invocation that resumes instead of starting over."""
+import glob
+import importlib.util
+import math
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+from mmengine.config import Config
+from PIL import Image
+
+from mmzs3.datasets.synthetic_shapes_dataset import (SYNTHETIC_SEEN_CLASSES,
+                                                     SYNTHETIC_UNSEEN_CLASSES)
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SCRIPT = osp.join(REPO_ROOT, 'tools', 'run_embedded_default.py')
+ROW_TITLES = ('ZegFormer seg-only', 'ZegFormer img-only', 'ZegFormer fused',
+              'Pixel-level baseline', 'Chance (uniform random pixels)')
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location('run_embedded', SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_quick(work_dir: str) -> str:
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, '--quick', '--work-dir', work_dir],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    return proc.stdout
+
+
+def table_rows(log: str) -> dict:
+    """Rows of the printed results table: title -> three numbers."""
+    rows = {}
+    for line in log.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) == 4 and cells[0] in ROW_TITLES:
+            rows[cells[0]] = [float(c) for c in cells[1:]]
+    return rows
+
+
+def test_quick_run_and_resume(tmp_path):
+    work_dir = str(tmp_path / 'embedded')
+    log = run_quick(work_dir)
+    for stage in range(1, 7):
+        assert f'{stage}/6' in log
+    rows = table_rows(log)
+    assert set(rows) == set(ROW_TITLES)
+    for values in rows.values():
+        assert all(math.isfinite(v) and 0 <= v <= 100 for v in values)
+    chance = rows['Chance (uniform random pixels)']
+    assert 0 < chance[1] < 100 / 16 * 2
+    with open(osp.join(work_dir, 'results.md')) as f:
+        assert f.read().count('\n') == 2 + len(ROW_TITLES)
+
+    images = glob.glob(osp.join(work_dir, 'vis', '**', '*.png'),
+                       recursive=True)
+    assert len(images) == 2
+    for image in images:
+        assert image in log
+        width, height = Image.open(image).size
+        assert width == 2 * height  # ground truth | prediction
+
+    # Second invocation: finished stages are skipped, a removed stage
+    # (the baseline evaluation) runs again, the table is the same.
+    os.remove(osp.join(work_dir, '.done', 'eval_baseline.json'))
+    log2 = run_quick(work_dir)
+    assert '$ tools/train.py' not in log2
+    assert '$ tools/dataset_converters' not in log2
+    assert log2.count('$ tools/test.py') == 1
+    assert log2.count('done already') == 7
+    assert table_rows(log2) == rows
+
+
+def test_chance_level_is_uniform_guessing(tmp_path):
+    """Hand-computed: one image with 1024 pixels of class 0 (unseen), the
+    rest ignored. Uniform guesses over 16 classes give class 0 an IoU of
+    about 1/16 (union = its 1024 pixels); the other 15 classes are only
+    predicted, IoU 0. So mIoU_unseen ~ (1/16) / 4 and mIoU_seen = 0."""
+    module = load_script()
+    ann_dir = tmp_path / 'ann_dir' / 'val'
+    ann_dir.mkdir(parents=True)
+    label = np.full((64, 64), 255, dtype=np.uint8)
+    label[:32, :32] = 0  # 'red circle', unseen
+    Image.fromarray(label).save(str(ann_dir / '000000.png'))
+    metrics = module.chance_metrics(str(tmp_path), seed=0)
+    assert abs(metrics['mIoU_unseen'] - 100 / 16 / 4) < 0.6
+    assert metrics['mIoU_seen'] == 0.0
+    assert metrics['hIoU'] == 0.0
+
+
+def test_dataset_base_lists_the_benchmark_split():
+    cfg = Config.fromfile(
+        osp.join(REPO_ROOT, 'configs/_base_/datasets/synthetic_shapes.py'))
+    assert tuple(cfg.synthetic_seen_classes) == SYNTHETIC_SEEN_CLASSES
+    assert tuple(cfg.synthetic_unseen_classes) == SYNTHETIC_UNSEEN_CLASSES
