@@ -65,6 +65,8 @@ def parse_args() -> argparse.Namespace:
                         help='text task: first N classes only')
     parser.add_argument('--batch', type=int, default=2,
                         help='train task: batch size')
+    parser.add_argument('--amp', action='store_true',
+                        help='train task: mixed precision (autocast)')
     parser.add_argument('--threads', type=int, default=None)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--out', help='JSON record to write')
@@ -358,25 +360,46 @@ def train_batch(args, num_classes: int):
     return inputs, samples
 
 
-def time_train_iters(model, inputs, samples, repeat: int) -> List[float]:
-    model.train()
-    params = [p for p in model.parameters() if p.requires_grad]
-    optim = torch.optim.AdamW(params, lr=1e-4)
-    times = []
-    for _ in range(repeat + 1):  # first iteration is a warm-up
-        start = time.perf_counter()
-        losses = model.loss(inputs, samples)
-        total = sum(v for k, v in losses.items() if 'loss' in k)
-        optim.zero_grad()
-        total.backward()
-        optim.step()
-        times.append(time.perf_counter() - start)
-    return times[1:]
+class TrainStepper:
+    """One model's training iterations with its own AdamW optimizer.
+
+    Args:
+        model: The segmentor, already on its device.
+        amp (bool): Run forward and loss under ``torch.autocast`` (bf16 on
+            the CPU, fp16 with a ``GradScaler`` on CUDA).
+    """
+
+    def __init__(self, model, amp: bool) -> None:
+        self.model = model.train()
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.optim = torch.optim.AdamW(params, lr=1e-4)
+        self.device = next(model.parameters()).device
+        self.amp = amp
+        cuda = self.device.type == 'cuda'
+        self.dtype = torch.float16 if cuda else torch.bfloat16
+        self.scaler = torch.amp.GradScaler(
+            self.device.type, enabled=amp and cuda)
+
+    def step(self, inputs: torch.Tensor, samples: List) -> float:
+        """Run one iteration; return its wall time in seconds."""
+        def run():
+            with torch.autocast(self.device.type, dtype=self.dtype,
+                                enabled=self.amp):
+                losses = self.model.loss(inputs, samples)
+            total = sum(v for k, v in losses.items() if 'loss' in k)
+            self.optim.zero_grad()
+            self.scaler.scale(total).backward()
+            self.scaler.step(self.optim)
+            self.scaler.update()
+        return timed(run, self.device)[1]
 
 
 def task_train(args) -> dict:
-    """ZegFormerHead vs MaskFormerHead training iterations, interleaved."""
+    """ZegFormerHead vs MaskFormerHead training iterations, interleaved
+    after one warm-up iteration each."""
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     split = get_split(args.split)
     torch.manual_seed(0)
     zeg = MODELS.build(cfg.model)
@@ -385,12 +408,22 @@ def task_train(args) -> dict:
     twin = MODELS.build(maskformer_twin(cfg, len(split.seen_classes)))
     twin.backbone.load_state_dict(zeg.backbone.state_dict())
     inputs, samples = train_batch(args, len(split.seen_classes))
-    times = dict(ZegFormerHead=[], MaskFormerHead=[])
-    for _ in range(args.repeat):  # interleave: same CPU load for both
-        times['ZegFormerHead'] += time_train_iters(zeg, inputs, samples, 1)
-        times['MaskFormerHead'] += time_train_iters(twin, inputs, samples, 1)
+    inputs = inputs.to(args.device)
+    samples = [s.to(args.device) for s in samples]
+    steppers = dict(
+        ZegFormerHead=TrainStepper(zeg.to(args.device), args.amp),
+        MaskFormerHead=TrainStepper(twin.to(args.device), args.amp))
+    times = {name: [] for name in steppers}
+    for name, stepper in steppers.items():
+        seconds = stepper.step(inputs, samples)
+        print(f'[{name}] warm-up iteration {seconds:.2f}s')
+    for _ in range(args.repeat):  # interleave: same machine load for both
+        for name, stepper in steppers.items():
+            times[name].append(stepper.step(inputs, samples))
     med = {k: statistics.median(v) for k, v in times.items()}
-    record = dict(batch=args.batch, shape=args.shape, seconds=med, runs=times,
+    record = dict(batch=args.batch, shape=args.shape, amp=args.amp,
+                  seconds=med, runs=times,
+                  images_per_s={k: args.batch / v for k, v in med.items()},
                   ratio=med['ZegFormerHead'] / med['MaskFormerHead'])
     print(json.dumps(record))
     return record
