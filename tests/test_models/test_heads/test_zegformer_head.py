@@ -1,9 +1,11 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import math
+import os.path as osp
 
 import mmdet.models.losses.focal_loss as mmdet_focal
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
@@ -16,9 +18,21 @@ def _trainable(module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def test_full_size_parameter_counts_match_the_official_layout():
+R50_BASE = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))),
+    'configs', '_base_', 'models', 'zegformer_r50.py')
+
+
+def _shipped_r50_head() -> dict:
+    return Config.fromfile(R50_BASE).model.decode_head
+
+
+@pytest.mark.parametrize('head_cfg', [
+    lambda: dict(type='ZegFormerHead'), _shipped_r50_head
+], ids=['defaults', 'configs/_base_/models/zegformer_r50.py'])
+def test_full_size_parameter_counts_match_the_official_layout(head_cfg):
     init_default_scope('mmseg')
-    head = MODELS.build(dict(type='ZegFormerHead'))  # R50, 100 queries
+    head = MODELS.build(head_cfg())  # R50, 100 queries
     # sem_seg_head.pixel_decoder.* of zegformer_R50_coco_state_dict_keys
     assert _trainable(head.pixel_decoder) == 7_540_480
     # query_embed + input_proj + transformer decoder + mask_embed +
