@@ -1,5 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """ZegFormer in mmengine's Runner, vocabularies from the datasets."""
+import os.path as osp
+
 from mmengine.config import Config
 from mmengine.runner import Runner
 
@@ -27,18 +29,17 @@ def _loader(root, classes, **meta):
                 sampler=dict(type='DefaultSampler', shuffle=False))
 
 
-def test_train_and_validate_with_vocabulary_hook(tiny_seg_dataset,
-                                                  tmp_path):
+def _runner_cfg(root, work_dir, **overrides) -> Config:
     model = tiny_model_cfg(with_clip=False)
     model.train_vocabulary = None
     model.test_vocabulary = None
-    cfg = Config(dict(
+    cfg = dict(
         default_scope='mmseg',
         model=model,
-        work_dir=str(tmp_path / 'work'),
-        train_dataloader=_loader(tiny_seg_dataset, TRAIN_NAMES),
+        work_dir=work_dir,
+        train_dataloader=_loader(root, TRAIN_NAMES),
         val_dataloader=dict(
-            _loader(tiny_seg_dataset, VAL_NAMES, unseen_classes=('tree', )),
+            _loader(root, VAL_NAMES, unseen_classes=('tree', )),
             batch_size=1),
         val_evaluator=dict(type='IoUMetric', iou_metrics=['mIoU']),
         train_cfg=dict(type='IterBasedTrainLoop', max_iters=2,
@@ -47,8 +48,15 @@ def test_train_and_validate_with_vocabulary_hook(tiny_seg_dataset,
         optim_wrapper=dict(optimizer=dict(type='AdamW', lr=1e-4)),
         default_hooks=dict(checkpoint=None, logger=None),
         custom_hooks=[dict(type='VocabularyHook')],
-        log_level='WARNING'))
-    runner = Runner.from_cfg(cfg)
+        log_level='WARNING')
+    cfg.update(overrides)
+    return Config(cfg)
+
+
+def test_train_and_validate_with_vocabulary_hook(tiny_seg_dataset,
+                                                  tmp_path):
+    runner = Runner.from_cfg(
+        _runner_cfg(tiny_seg_dataset, str(tmp_path / 'work')))
     runner.train()
     segmentor = runner.model
     assert segmentor.train_vocabulary == TRAIN_NAMES
@@ -56,3 +64,18 @@ def test_train_and_validate_with_vocabulary_hook(tiny_seg_dataset,
     segmentor.eval()
     assert segmentor.seen_mask().tolist() == [True, False, True, True, True]
     assert segmentor.decode_head.num_classes == len(VAL_NAMES)
+
+
+def test_checkpoint_hook_saves_the_best_hiou(tiny_seg_dataset, tmp_path):
+    work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(_runner_cfg(
+        tiny_seg_dataset, work_dir,
+        val_evaluator=dict(type='HIoUMetric'),
+        default_hooks=dict(
+            logger=None,
+            checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False,
+                            save_best='hIoU', rule='greater'))))
+    runner.train()
+    hub = runner.message_hub
+    assert hub.get_info('best_score') == hub.get_scalar('val/hIoU').current()
+    assert osp.isfile(osp.join(work_dir, 'best_hIoU_iter_2.pth'))
