@@ -86,22 +86,32 @@ def test_check_dataset_clean_and_empty_splits(tmp_path, capsys):
     assert 'nowhere' in out
 
 
-SKIPPING_PIPELINE = """
+CHECKED_PIPELINE = """
 train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='SkipBadSamples', num_classes=4, transforms=[
+    dict(type='SkipBadSamples', num_classes=4, on_bad='ON_BAD', transforms=[
         dict(type='LoadImageFromFile'), dict(type='LoadAnnotations')]),
     dict(type='PackSegInputs')]))
 """
 
 
 @pytest.mark.timeout(300)
-def test_training_skips_and_logs_bad_samples(tmp_path):
+def test_training_stops_clearly_or_skips_and_logs_bad_samples(tmp_path):
     root = write_seg_dataset(str(tmp_path / 'data'), num_images=6)
-    _break_dataset(root)
-    plain = run_train(write_config(str(tmp_path / 'plain')),
-                      str(tmp_path / 'w1'), root)
-    assert plain.returncode != 0  # without the option a bad file stops it
-    config = write_config(str(tmp_path / 'skip'), SKIPPING_PIPELINE)
+    expected = _break_dataset(root)
+    config = write_config(str(tmp_path / 'raise'),
+                          CHECKED_PIPELINE.replace('ON_BAD', 'raise'))
+    plain = run_train(config, str(tmp_path / 'w1'), root)
+    assert plain.returncode != 0  # as in mmzs3's dataset configs
+    message = [line for line in plain.stderr.splitlines()
+               if line.startswith('mmzs3.datasets.transforms.'
+                                  'skip_bad_samples.BadSampleError')]
+    assert message, plain.stderr[-3000:]
+    named = [path for path in expected
+             if f'bad training sample {path.replace("ann_dir", "img_dir")}'
+             in message[0]]
+    assert len(named) == 1, message[0]
+    config = write_config(str(tmp_path / 'skip'),
+                          CHECKED_PIPELINE.replace('ON_BAD', 'skip'))
     good = write_seg_dataset(str(tmp_path / 'good'))
     result = run_train(config, str(tmp_path / 'w2'), root, options=(
         f'val_dataloader.dataset.data_root={good}', ))

@@ -5,8 +5,15 @@ dataset_type = 'ADE20KDataset'
 data_root = 'data/ade/ADEChallengeData2016'
 crop_size = (512, 512)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    # A corrupt file or a label of another size stops training with an
+    # error naming the file; on_bad='skip' logs and skips it instead.
+    dict(
+        type='SkipBadSamples',
+        on_bad='raise',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations')
+        ]),
     dict(
         type='RandomChoiceResize',
         scales=[int(512 * x * 0.1) for x in range(5, 21)],

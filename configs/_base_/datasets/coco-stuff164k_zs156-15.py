@@ -4,8 +4,15 @@ dataset_type = 'COCOStuffZS171Dataset'
 data_root = 'data/coco_stuff164k/'
 crop_size = (640, 640)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    # A corrupt file or a label of another size stops training with an
+    # error naming the file; on_bad='skip' logs and skips it instead.
+    dict(
+        type='SkipBadSamples',
+        on_bad='raise',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations')
+        ]),
     dict(
         type='RandomChoiceResize',
         scales=[int(640 * x * 0.1) for x in range(5, 16)],

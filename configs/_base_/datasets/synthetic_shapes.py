@@ -20,8 +20,15 @@ synthetic_unseen_classes = [
 crop_size = (128, 128)
 # No photometric distortion: colour is half of every class name.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    # A corrupt file or a label of another size stops training with an
+    # error naming the file; on_bad='skip' logs and skips it instead.
+    dict(
+        type='SkipBadSamples',
+        on_bad='raise',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadAnnotations')
+        ]),
     dict(
         type='RandomResize',
         scale=crop_size,

@@ -1,5 +1,8 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from .load_wide_seg_annotations import LoadWideSegAnnotations, apply_label_map
-from .skip_bad_samples import SkipBadSamples
+from .skip_bad_samples import BadSampleError, SkipBadSamples
 
-__all__ = ['LoadWideSegAnnotations', 'apply_label_map', 'SkipBadSamples']
+__all__ = [
+    'LoadWideSegAnnotations', 'apply_label_map', 'BadSampleError',
+    'SkipBadSamples'
+]

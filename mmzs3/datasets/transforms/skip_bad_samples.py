@@ -8,16 +8,27 @@ from mmengine.logging import print_log
 
 from mmzs3.registry import TRANSFORMS
 
+ON_BAD = ('skip', 'raise')
+
+
+class BadSampleError(ValueError):
+    """Raised by :class:`SkipBadSamples` (``on_bad='raise'``) for a bad
+    sample; the message names the file and the problem."""
+
 
 @TRANSFORMS.register_module()
 class SkipBadSamples(BaseTransform):
-    """Run transforms; on a bad sample log it and drop it instead of failing.
+    """Run transforms; on a bad sample log it and drop it, or stop clearly.
 
     Wrap the loading transforms of a training pipeline in it. When one of
     them raises (a missing, corrupt or truncated file), or the loaded sample
-    fails the checks below, it logs a warning naming the file and the
-    problem and returns None; mmengine's ``BaseDataset`` then draws another
-    sample (training only: in ``test_mode`` a dropped sample is an error).
+    fails the checks below, ``on_bad='skip'`` logs a warning naming the
+    file and the problem and returns None; mmengine's ``BaseDataset`` then
+    draws another sample (training only: in ``test_mode`` a dropped sample
+    is an error). ``on_bad='raise'`` (what mmzs3's dataset configs use)
+    stops with a :class:`BadSampleError` naming the file and the problem,
+    where the plain pipeline would fail later with a library's traceback
+    (e.g. ``torch.stack`` on a label of another size).
     Run ``tools/misc/check_dataset.py`` to list every bad file up front.
 
     Checks after loading: the label map has the image's height and width,
@@ -29,15 +40,21 @@ class SkipBadSamples(BaseTransform):
         num_classes (int, optional): Number of classes, enabling the label
             value check. Defaults to None.
         ignore_index (int): Ignored label value. Defaults to 255.
+        on_bad (str): 'skip' or 'raise'. Defaults to 'skip'.
     """
 
     def __init__(self,
                  transforms: List[Union[dict, callable]],
                  num_classes: Optional[int] = None,
-                 ignore_index: int = 255) -> None:
+                 ignore_index: int = 255,
+                 on_bad: str = 'skip') -> None:
+        if on_bad not in ON_BAD:
+            raise ValueError(f'SkipBadSamples: on_bad must be one of '
+                             f'{ON_BAD}, got {on_bad!r}')
         self.transforms = Compose(transforms)
         self.num_classes = num_classes
         self.ignore_index = ignore_index
+        self.on_bad = on_bad
 
     def transform(self, results: dict) -> Optional[dict]:
         """Apply the wrapped transforms, or log and drop the sample.
@@ -48,6 +65,9 @@ class SkipBadSamples(BaseTransform):
 
         Returns:
             dict | None: The transformed sample, or None if it is bad.
+
+        Raises:
+            BadSampleError: If the sample is bad and ``on_bad='raise'``.
         """
         name = results.get('img_path', '<unknown sample>')
         try:
@@ -55,6 +75,11 @@ class SkipBadSamples(BaseTransform):
             problem = None if out is None else self._problem(out)
         except Exception as err:  # any failure of a bad file
             out, problem = None, f'{type(err).__name__}: {err}'
+        if problem is not None and self.on_bad == 'raise':
+            raise BadSampleError(
+                f'bad training sample {name}: {problem} (check every file '
+                'with tools/misc/check_dataset.py, or skip bad samples with '
+                "SkipBadSamples(on_bad='skip'))")
         if problem is not None:
             print_log(f'SkipBadSamples: skipping {name}: {problem}',
                       logger='current', level=logging.WARNING)
@@ -85,4 +110,4 @@ class SkipBadSamples(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(transforms={self.transforms}, '
                 f'num_classes={self.num_classes}, '
-                f'ignore_index={self.ignore_index})')
+                f'ignore_index={self.ignore_index}, on_bad={self.on_bad!r})')
