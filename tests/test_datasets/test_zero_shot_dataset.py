@@ -74,6 +74,26 @@ def test_train_inductive_unseen_pixels_become_255(tmp_path):
     assert meta['zs_mode'] == 'inductive'
 
 
+def test_train_config_named_dataset_is_remapped(tmp_path):
+    """BaseSegDataset naming its classes in the config (no METAINFO) gets
+    the same label mapping, and strict mode finds the unseen pixels."""
+    root = write_dataset(str(tmp_path), LABELS)
+    cfg = toy_cfg(root, metainfo=dict(classes=CLASSES))
+    cfg.update(type='BaseSegDataset', img_suffix='.png',
+               seg_map_suffix='.png')
+    ds = ZeroShotSegDataset(cfg, seen_classes=('a', 'b', 'd'),
+                            unseen_classes=('c', ))
+    expected_map = np.array([0, 1, 255, 2])
+    for i, raw in enumerate(LABELS):
+        want = np.where(raw == 255, 255, expected_map[np.minimum(raw, 3)])
+        np.testing.assert_array_equal(ds[i]['gt_seg_map'], want)
+    assert type(ds.dataset).__name__ == 'BaseSegDataset'
+    assert ds.metainfo['classes'] == ('a', 'b', 'd')
+    strict = ZeroShotSegDataset(cfg, seen_classes=('a', 'b', 'd'),
+                                unseen_classes=('c', ), mode='strict')
+    assert len(strict) == 1
+
+
 def test_train_strict_drops_images_and_caches(tmp_path):
     root = write_dataset(str(tmp_path / 'data'), LABELS)
     cache = str(tmp_path / 'cache' / 'scan.json')
