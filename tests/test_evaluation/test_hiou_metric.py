@@ -143,4 +143,12 @@ def test_distributed_gloo_matches_single_process():
         for key, value in single.items():
             got = results[rank][key]
             assert got == value or (np.isnan(got) and np.isnan(value)), key
-    assert single['hIoU'] > 0
+    # Summed over the four samples (hand-computed): intersections a 3+1,
+    # b 2+1, c 0+2, d 1; unions a 4+2, b 4+3, c 1+1+3, d 2.
+    seen, unseen = (4 / 6 + 3 / 7) / 2, (2 / 5 + 1 / 2) / 2
+    assert single['mIoU_seen'] == pytest.approx(round(seen * 100, 2))
+    assert single['mIoU_unseen'] == pytest.approx(round(unseen * 100, 2))
+    assert single['hIoU'] == pytest.approx(
+        round(2 * seen * unseen / (seen + unseen) * 100, 2))
+    assert single['mIoU'] == pytest.approx(
+        round((4 / 6 + 3 / 7 + 2 / 5 + 1 / 2) / 4 * 100, 2))
