@@ -344,14 +344,22 @@ def maskformer_twin(cfg: Config, num_classes: int) -> dict:
                 train_cfg=dict(), test_cfg=dict(mode='whole'))
 
 
+#: Classes per training image: about a COCO-Stuff image's count. Each is a
+#: ground-truth mask that MaskFormer's losses upsample to the input size.
+SEGMENTS_PER_IMAGE = 8
+
+
 def train_batch(args, num_classes: int):
+    """Random images whose labels are 32-pixel blocks of
+    :data:`SEGMENTS_PER_IMAGE` classes each."""
     h, w = args.shape
     g = torch.Generator().manual_seed(2)
     inputs = torch.randn(args.batch, 3, h, w, generator=g)
     samples = []
     for _ in range(args.batch):
-        blocks = torch.randint(0, num_classes, (1, h // 32, w // 32),
-                               generator=g)
+        classes = torch.randperm(num_classes, generator=g)[:SEGMENTS_PER_IMAGE]
+        blocks = classes[torch.randint(0, len(classes),
+                                       (1, h // 32, w // 32), generator=g)]
         label = blocks.repeat_interleave(32, 1).repeat_interleave(32, 2)
         sample = SegDataSample(metainfo=dict(img_shape=(h, w),
                                              pad_shape=(h, w)))
