@@ -51,9 +51,13 @@ def test_dataset_config(path):
         resize = cfg.test_dataloader.dataset.dataset.pipeline[1]
         assert resize['type'] == 'Resize' and min(resize['scale']) == crop
     ignore = cfg.val_evaluator['ignore_index']
-    wide = any(s['type'] == 'LoadWideSegAnnotations'
-               for s in cfg.train_dataloader.dataset.dataset.pipeline)
+    checked = cfg.train_dataloader.dataset.dataset.pipeline[0]
+    assert (checked['type'], checked['on_bad']) == ('SkipBadSamples', 'raise')
+    loaders = [s['type'] for s in checked['transforms']]
+    assert loaders[0] == 'LoadImageFromFile'
+    wide = loaders[1] == 'LoadWideSegAnnotations'
     assert ignore == (65535 if wide else 255)
+    assert checked.get('ignore_index', 255) == ignore
 
 
 def test_all_dataset_configs_present():

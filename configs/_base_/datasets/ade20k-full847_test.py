@@ -10,6 +10,7 @@ train_pipeline = [
     dict(
         type='SkipBadSamples',
         on_bad='raise',
+        ignore_index=65535,
         transforms=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadWideSegAnnotations', ignore_index=65535)

@@ -11,6 +11,7 @@ train_pipeline = [
     dict(
         type='SkipBadSamples',
         on_bad='raise',
+        ignore_index=ignore_index,
         transforms=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadWideSegAnnotations', ignore_index=ignore_index)
