@@ -4,7 +4,7 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -32,35 +32,27 @@ def contains_any(label: np.ndarray, class_ids: Sequence[int]) -> bool:
     return bool(np.isin(label, np.asarray(class_ids)).any())
 
 
-def with_label_vocabulary(dataset_type: Union[str, type],
-                          classes: Optional[Sequence[str]]) -> type:
-    """The dataset class, made to know the names of its label values.
+def seen_label_map(classes: Sequence[str],
+                   seen_classes: Sequence[str]) -> Dict[int, int]:
+    """Label map from the full vocabulary to the seen one.
 
-    mmseg's label map (``BaseSegDataset.get_label_map``) renames classes
-    against the class attribute ``METAINFO['classes']``. A dataset that
-    takes its names from the config instead (``BaseSegDataset`` with
-    ``metainfo=dict(classes=...)``) has none, so a seen-only vocabulary
-    would leave unseen pixels unmapped. For such a class this returns a
-    subclass whose ``METAINFO`` names the config's classes.
+    mmseg's ``BaseSegDataset.get_label_map`` builds the same map, but only
+    against the class attribute ``METAINFO['classes']``; a dataset that
+    names its classes in the config (``BaseSegDataset`` with
+    ``metainfo=dict(classes=...)``) has none, so the wrapper builds it.
 
     Args:
-        dataset_type (str | type): The config's ``type``.
-        classes (Sequence[str], optional): The config's ``metainfo``
-            classes, one per label value.
+        classes (Sequence[str]): Names of the label values, in order.
+        seen_classes (Sequence[str]): The training vocabulary.
 
     Returns:
-        type: ``dataset_type`` itself when it names its classes (or no
-        classes are given), else a subclass of the same name that does.
+        dict[int, int]: Old label -> index in ``seen_classes``, or 255 (the
+        value mmseg's label maps use for dropped classes).
     """
-    cls = (DATASETS.get(dataset_type)
-           if isinstance(dataset_type, str) else dataset_type)
-    if cls is None:
-        raise KeyError(f'ZeroShotSegDataset: unknown dataset type '
-                       f'{dataset_type!r}')
-    if cls.METAINFO.get('classes') or not classes:
-        return cls
-    metainfo = dict(cls.METAINFO, classes=tuple(classes))
-    return type(cls.__name__, (cls, ), dict(METAINFO=metainfo))
+    return {
+        i: list(seen_classes).index(name) if name in seen_classes else 255
+        for i, name in enumerate(classes)
+    }
 
 
 @DATASETS.register_module()
@@ -116,6 +108,7 @@ class ZeroShotSegDataset:
                              f'split={split!r}, mode={mode!r}.')
         self.split, self.mode, self.scan_cache = split, mode, scan_cache
         self.zs_split = zs_split
+        self._label_classes: Optional[Tuple[str, ...]] = None
         self.seen_classes, self.unseen_classes = self._resolve_classes(
             zs_split, seen_classes, unseen_classes)
         self.dataset = self._build_inner(dataset)
@@ -156,19 +149,25 @@ class ZeroShotSegDataset:
             return dataset
         cfg = copy.deepcopy(dataset)
         cfg['lazy_init'] = True
-        if self.split == 'train' and self.seen_classes is not None:
-            metainfo = dict(cfg.get('metainfo') or {})
-            cfg['type'] = with_label_vocabulary(cfg['type'],
-                                                metainfo.get('classes'))
-            metainfo['classes'] = self.seen_classes
-            cfg['metainfo'] = metainfo
-        return DATASETS.build(cfg)
+        if self.split != 'train' or self.seen_classes is None:
+            return DATASETS.build(cfg)
+        metainfo = dict(cfg.get('metainfo') or {})
+        config_classes = metainfo.get('classes')
+        metainfo['classes'] = self.seen_classes
+        cfg['metainfo'] = metainfo
+        inner = DATASETS.build(cfg)
+        if not type(inner).METAINFO.get('classes') and config_classes:
+            # Before ``full_init``, which copies the map into every sample.
+            inner.label_map = seen_label_map(config_classes,
+                                             self.seen_classes)
+            inner._metainfo['label_map'] = inner.label_map
+            self._label_classes = tuple(config_classes)
+        return inner
 
     def _check_vocabulary(self) -> None:
         """Seen and unseen names must partition the dataset's classes."""
         classes = tuple(self.dataset.metainfo['classes'])
-        full = classes if self.split == 'test' else tuple(
-            type(self.dataset).METAINFO.get('classes', classes))
+        full = classes if self.split == 'test' else self.label_classes
         overlap = set(self.seen_classes) & set(self.unseen_classes)
         missing = (set(self.seen_classes) | set(self.unseen_classes)) - set(
             full)
@@ -196,6 +195,15 @@ class ZeroShotSegDataset:
         return metainfo
 
     @property
+    def label_classes(self) -> Tuple[str, ...]:
+        """tuple[str]: Names of the label values in the files (the inner
+        dataset's ``METAINFO`` classes, or those its config names)."""
+        if self._label_classes is not None:
+            return self._label_classes
+        classes = self.dataset.metainfo['classes']
+        return tuple(type(self.dataset).METAINFO.get('classes', classes))
+
+    @property
     def metainfo(self) -> dict:
         """dict: A copy of the metainfo (with the zero-shot keys)."""
         return copy.deepcopy(self._metainfo)
@@ -211,7 +219,7 @@ class ZeroShotSegDataset:
 
     def _unseen_raw_ids(self) -> List[int]:
         """Label values (after ``reduce_zero_label``) of unseen classes."""
-        full = type(self.dataset).METAINFO['classes']
+        full = self.label_classes
         return [full.index(name) for name in self.unseen_classes]
 
     def _strict_indices(self) -> List[int]:

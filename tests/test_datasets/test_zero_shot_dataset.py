@@ -2,6 +2,7 @@
 """ZeroShotSegDataset on generated mmseg-format datasets."""
 import os
 import os.path as osp
+import pickle
 
 import cv2
 import numpy as np
@@ -87,7 +88,11 @@ def test_train_config_named_dataset_is_remapped(tmp_path):
     for i, raw in enumerate(LABELS):
         want = np.where(raw == 255, 255, expected_map[np.minimum(raw, 3)])
         np.testing.assert_array_equal(ds[i]['gt_seg_map'], want)
-    assert type(ds.dataset).__name__ == 'BaseSegDataset'
+    assert type(ds.dataset) is BaseSegDataset
+    # picklable, as dataloader workers started with 'spawn' need
+    copy = pickle.loads(pickle.dumps(ds))
+    np.testing.assert_array_equal(copy[0]['gt_seg_map'],
+                                  ds[0]['gt_seg_map'])
     assert ds.metainfo['classes'] == ('a', 'b', 'd')
     strict = ZeroShotSegDataset(cfg, seen_classes=('a', 'b', 'd'),
                                 unseen_classes=('c', ), mode='strict')
