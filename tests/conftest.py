@@ -35,6 +35,17 @@ def write_seg_dataset(root: str, num_images: int = 4, size: int = 32,
     return root
 
 
+
+class Exploit:
+    """A pickled object whose unpickling calls ``os.system`` to create a
+    marker file: what a checkpoint carrying code looks like."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f'touch {self.marker}', )
+
 @pytest.fixture
 def tiny_seg_dataset(tmp_path) -> str:
     """A 4-image, 4-class, 32x32 mmseg-format dataset in ``tmp_path``."""

@@ -14,16 +14,7 @@ import mmzs3  # noqa: F401
 from mmzs3.utils import (NonFiniteCheckpointError, UnsafeCheckpointError,
                          safe_torch_load)
 from mmzs3.utils.safe_checkpoint import AtomicLocalBackend
-
-
-class _Exploit:
-    """Unpickling this calls ``os.system`` to create a marker file."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.system, (f'touch {self.marker}', )
+from ..conftest import Exploit
 
 
 def _message_hub_state() -> dict:
@@ -61,7 +52,7 @@ def test_numpy_values_load(tmp_path):
 def test_malicious_pickle_is_refused_without_running(tmp_path):
     marker = tmp_path / 'pwned'
     path = str(tmp_path / 'evil.pth')
-    torch.save(dict(state_dict={}, payload=_Exploit(str(marker))), path)
+    torch.save(dict(state_dict={}, payload=Exploit(str(marker))), path)
     with pytest.raises(UnsafeCheckpointError, match='posix.system|os.system'):
         _load_checkpoint(path, map_location='cpu')
     assert not marker.exists()

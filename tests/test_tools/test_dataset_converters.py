@@ -13,6 +13,7 @@ from PIL import Image
 
 from mmzs3.datasets import get_split
 from mmzs3.datasets.splits import ADE20K_FULL_847_TABLE, COCO_STUFF_171_TABLE
+from ..conftest import Exploit
 
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.dirname(__file__))), 'tools',
                  'dataset_converters')
@@ -203,16 +204,6 @@ def test_ade_converter_refuses_bad_input(tmp_path):
         tool.main([str(tmp_path), str(tmp_path / 'out')])
 
 
-class _Exploit:
-    """Unpickling this calls ``os.system`` to create a marker file."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.system, (f'touch {self.marker}', )
-
-
 def test_ade_converter_refuses_an_index_carrying_code(tmp_path):
     tool = load_tool('ade20k_full_847')
     write_ade_release(tmp_path, [('training', 'a', [[1, 2]])])
@@ -220,7 +211,7 @@ def test_ade_converter_refuses_an_index_carrying_code(tmp_path):
     index = tmp_path / 'ADE20K_2021_17_01' / 'index_ade20k.pkl'
     with open(index, 'wb') as f:
         pickle.dump(dict(folder=[], filename=[], objectnames=[],
-                         hook=_Exploit(str(marker))), f)
+                         hook=Exploit(str(marker))), f)
     with pytest.raises(ValueError, match=r'index_ade20k\.pkl.*system'):
         tool.main([str(tmp_path), str(tmp_path / 'out')])
     assert not marker.exists()

@@ -13,6 +13,7 @@ from mmengine.registry import init_default_scope
 
 from mmzs3.models.utils.open_clip_utils import build_open_clip, keep_part
 from mmzs3.registry import MODELS
+from ..conftest import Exploit
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 KEYS = osp.join(REPO, 'tests', 'data', 'zegformer_keys')
@@ -207,24 +208,13 @@ def test_cli_stores_user_clip_weights_jit_and_plain(tmp_path, monkeypatch):
         clip.visual.proj)
 
 
-class _Exploit:
-    """Unpickling this calls ``os.system`` to create a marker file."""
-
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):
-        import os
-        return os.system, (f'touch {self.marker}', )
-
-
 def test_cli_refuses_pickled_code_and_nan_weights(tmp_path, monkeypatch):
     """The converter loads through the allowlisted unpickler: a file that
     carries code is refused unrun, and NaN weights are refused too."""
     from mmzs3.utils import NonFiniteCheckpointError, UnsafeCheckpointError
     marker = tmp_path / 'ran'
     src = tmp_path / 'evil.pth'
-    torch.save({'model': random_official(50), 'x': _Exploit(str(marker))},
+    torch.save({'model': random_official(50), 'x': Exploit(str(marker))},
                src)
     dst = tmp_path / 'out.pth'
     monkeypatch.setattr(sys, 'argv', ['zegformer2mmzs3.py', str(src),
