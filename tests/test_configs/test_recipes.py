@@ -99,6 +99,21 @@ def test_test_time_variants():
     assert (img.model.test_mode, img.model.gamma) == ('img', 0.0)
 
 
+def test_fast_variants_change_only_the_clip_queries():
+    pairs = (('zegformer_r50_coco.py', 'zegformer_r50_coco_fast.py', 13),
+             ('zegformer_tiny_synthetic_fused.py',
+              'zegformer_tiny_synthetic_fast.py', 2))
+    for exact_name, fast_name, k in pairs:
+        exact, fast = load(exact_name), load(fast_name)
+        num_queries = fast.model.decode_head.num_queries
+        assert (fast.model.clip_topk, fast.model.clip_share_iou) == (k, 0.5)
+        # the same fraction of queries: one in eight, rounded up
+        assert k == -(-num_queries // 8)
+        fast.model.pop('clip_topk')
+        fast.model.pop('clip_share_iou')
+        assert fast.model == exact.model
+
+
 def test_variants_change_only_their_part():
     coco = load('zegformer_r50_coco.py')
     swin = load('zegformer_swin-b_coco.py')

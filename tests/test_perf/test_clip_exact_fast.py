@@ -7,8 +7,9 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from mmzs3.models.segmentors.zegformer import clip_query_ranks
-from mmzs3.models.utils import fuse_class_probs
+from mmzs3.models.utils import (binary_mask_iou, clip_query_ranks,
+                                fuse_class_probs, select_diverse_queries,
+                                share_clip_sources)
 from mmzs3.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -102,29 +103,96 @@ def test_clip_query_ranks_by_score_times_area():
     assert clip_query_ranks(cls_logits, masks).tolist() == [[1, 2, 0]]
 
 
-def test_fast_mode_keeps_seg_probs_outside_topk():
-    exact = build_tiny_model()
-    fast = build_tiny_model(clip_topk=3)
-    full = build_tiny_model(clip_topk=10)  # k >= Q: exact
-    torch.manual_seed(4)
-    inputs = torch.randn(1, 3, 64, 64)
-    metas = [dict(img_shape=(64, 64), pad_shape=(64, 64))]
-    outs = {}
-    for name, model in (('exact', exact), ('fast', fast), ('full', full)):
+def test_binary_mask_iou_by_hand():
+    masks = torch.full((1, 3, 2, 4), -1.)
+    masks[0, 0, :, :2] = 1.  # 4 pixels
+    masks[0, 1, :, 1:] = 1.  # 6 pixels, 2 shared with query 0
+    masks[0, 1, 0, 0] = 1.  # 7 pixels, 3 shared with query 0
+    iou = binary_mask_iou(masks)[0]
+    # 0 & 1: 3 / (4 + 7 - 3); empty query 2: 0, also with itself
+    expected = torch.tensor([[1., 3 / 8, 0.], [3 / 8, 1., 0.], [0., 0., 0.]])
+    torch.testing.assert_close(iou, expected)
+
+
+def test_select_diverse_queries_passes_over_duplicates():
+    iou = torch.eye(4)[None].repeat(2, 1, 1)
+    iou[:, 0, 1] = iou[:, 1, 0] = 0.8  # 1 duplicates 0
+    iou[:, 2, 3] = iou[:, 3, 2] = 0.5  # exactly at the threshold
+    ranks = torch.tensor([[0, 1, 2, 3], [1, 3, 0, 2]])
+    chosen = select_diverse_queries(ranks, iou, 2, 0.5)
+    assert chosen.tolist() == [[0, 2], [1, 3]]
+    # too few survivors: the suppressed fill the rest in rank order
+    chosen = select_diverse_queries(ranks, iou, 4, 0.5)
+    assert chosen.tolist() == [[0, 2, 1, 3], [1, 3, 0, 2]]
+
+
+def test_share_clip_sources_by_overlap():
+    iou = torch.tensor([[[1.0, 0.0, 0.6, 0.2, 0.0],
+                         [0.0, 1.0, 0.7, 0.4, 0.0],
+                         [0.6, 0.7, 1.0, 0.0, 0.0],
+                         [0.2, 0.4, 0.0, 1.0, 0.0],
+                         [0.0, 0.0, 0.0, 0.0, 0.0]]])
+    chosen = torch.tensor([[1, 0, 4]])  # 4 is empty (IoU 0 with itself)
+    source, covered = share_clip_sources(chosen, iou, 0.5)
+    # 2 overlaps 0 (0.6) and 1 (0.7): 1 wins, at position 0 of chosen
+    assert source[0, [0, 1, 2, 4]].tolist() == [1, 0, 0, 2]
+    assert covered.tolist() == [[True, True, True, False, True]]
+
+
+def fast_mode_inputs():
+    """Six 16x16 query masks and segment scores, ranked 0, 1, 2, 5, 3, 4.
+
+    Query 1 nearly duplicates 0 (IoU 7/8); 5 overlaps 2 by IoU 1/3; 3 and
+    the empty 4 overlap no query that fast mode chooses.
+    """
+    masks = torch.full((1, 6, 16, 16), -6.)
+    masks[0, 0, :8, :8] = 6.
+    masks[0, 1, :8, :7] = 6.
+    masks[0, 2, 8:, 8:] = 6.
+    masks[0, 3, :8, 8:] = 6.
+    masks[0, 5, 8:, 12:] = 6.
+    masks[0, 5, 8:, :4] = 6.
+    scores = torch.tensor([0.9, 0.8, 0.5, 0.2, 0.6, 0.3])
+    probs = torch.full((1, 6, len(ALL) + 1), 0.0)
+    probs[0, :, :-1] = (0.95 - scores[:, None]) / (len(ALL) - 1)
+    probs[0, torch.arange(6), torch.arange(6) % len(ALL)] = scores
+    probs[..., -1] = 0.05
+    return probs.log(), masks
+
+
+def eval_models_and_image(*models):
+    """Put the models in eval mode; a seeded 64x64 image and its metas."""
+    for model in models:
         model.eval()
         model._apply_vocabulary()
-        with torch.no_grad():
-            x = model.extract_feat(inputs)
-            cls_logits, mask_logits = model.decode_head.predict(
-                x, metas, model.test_cfg)
-            seen = model.seen_mask()
-            outs[name] = model._query_probs(inputs, cls_logits, mask_logits,
-                                            metas, seen)
-    assert outs['exact'].shape == (1, 10, len(ALL))
-    assert torch.equal(outs['full'], outs['exact'])
-    keep = clip_query_ranks(cls_logits, mask_logits)[0, :3]
-    rest = [q for q in range(10) if q not in keep.tolist()]
+    torch.manual_seed(4)
+    inputs = torch.randn(1, 3, 64, 64)
+    return inputs, [dict(img_shape=(64, 64), pad_shape=(64, 64))]
+
+
+def test_fast_mode_shares_clip_of_diverse_queries():
+    exact = build_tiny_model()
+    fast = build_tiny_model(clip_topk=2)
+    inputs, metas = eval_models_and_image(exact, fast)
+    cls_logits, masks = fast_mode_inputs()
+    seen = fast.seen_mask()
+    counts = count_crops(fast.clip_classifier)
+    with torch.no_grad():
+        probs = fast._query_probs(inputs, cls_logits, masks, metas, seen)
+        clip = exact._clip_logits(inputs, masks, metas)
+    assert counts == [2]  # queries 0 and 2; 1 was passed over
+    fused = fuse_class_probs(cls_logits[:, :3], clip[:, [0, 0, 2]], seen)
+    torch.testing.assert_close(probs[0, :3], fused[0], atol=1e-6, rtol=0)
     seg = fuse_class_probs(cls_logits, None, seen, 'seg')
-    torch.testing.assert_close(outs['fast'][0, keep], outs['exact'][0, keep],
-                               atol=1e-6, rtol=0)
-    assert torch.equal(outs['fast'][0, rest], seg[0, rest])
+    assert torch.equal(probs[0, 3:], seg[0, 3:])
+
+
+def test_fast_mode_with_k_at_least_q_is_exact():
+    exact = build_tiny_model()
+    full = build_tiny_model(clip_topk=10)
+    inputs, metas = eval_models_and_image(exact, full)
+    outs = []
+    for model in (exact, full):
+        with torch.no_grad():
+            outs.append(model.encode_decode(inputs, metas))
+    assert torch.equal(outs[0], outs[1])

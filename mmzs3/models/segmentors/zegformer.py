@@ -10,8 +10,10 @@ from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import (ConfigType, OptConfigType,
                                       OptMultiConfig, OptSampleList,
                                       SampleList)
-from ..utils import (CLIP_MEAN, CLIP_STD, FUSION_MODES, calibrate_seen,
-                     fuse_class_probs, renormalize, semantic_inference)
+from ..utils import (CLIP_MEAN, CLIP_STD, FUSION_MODES, binary_mask_iou,
+                     calibrate_seen, clip_query_ranks, fuse_class_probs,
+                     renormalize, select_diverse_queries, semantic_inference,
+                     share_clip_sources)
 
 VOCABULARY_MODES = ('train', 'test')
 
@@ -64,10 +66,16 @@ class ZegFormer(EncoderDecoder):
             time. Defaults to None (the train vocabulary).
         seen_classes (Sequence[str], optional): Names treated as seen at test
             time. Defaults to None (the train vocabulary).
-        clip_topk (int, optional): Fast mode (issue 7): only the ``k``
-            queries with the highest segment score x mask area go through
-            the CLIP branch; the others keep their segment-branch (``'seg'``)
-            probabilities. Defaults to None (exact: every query).
+        clip_topk (int, optional): Fast mode (issue 7): only ``k``
+            queries go through the CLIP branch, chosen by segment score x
+            mask area with mask NMS at ``clip_share_iou``; every other
+            query borrows the CLIP logits of the chosen query it overlaps
+            most if that IoU reaches ``clip_share_iou``, else keeps its
+            segment-branch (``'seg'``) probabilities
+            (:mod:`mmzs3.models.utils.query_selection`). Defaults to None
+            (exact: every query).
+        clip_share_iou (float): The mask IoU at which fast mode treats two
+            queries as one segment. Defaults to 0.5.
         neck, auxiliary_head, train_cfg, data_preprocessor, pretrained,
             init_cfg: As in mmseg's ``EncoderDecoder``.
         test_cfg (dict, optional): As in ``EncoderDecoder``. Defaults to
@@ -86,6 +94,7 @@ class ZegFormer(EncoderDecoder):
                  test_vocabulary: Optional[Sequence[str]] = None,
                  seen_classes: Optional[Sequence[str]] = None,
                  clip_topk: Optional[int] = None,
+                 clip_share_iou: float = 0.5,
                  neck: OptConfigType = None,
                  auxiliary_head: OptConfigType = None,
                  train_cfg: OptConfigType = None,
@@ -115,7 +124,11 @@ class ZegFormer(EncoderDecoder):
         if clip_topk is not None and clip_topk < 1:
             raise ValueError(
                 f'ZegFormer: clip_topk must be >= 1 or None, got {clip_topk}')
+        if not 0.0 < clip_share_iou <= 1.0:
+            raise ValueError(f'ZegFormer: clip_share_iou must be in (0, 1], '
+                             f'got {clip_share_iou}')
         self.clip_topk = clip_topk
+        self.clip_share_iou = clip_share_iou
 
     def _check_test_mode(self, test_mode: Optional[str]) -> str:
         """Resolve the default test mode and reject impossible ones."""
@@ -255,8 +268,8 @@ class ZegFormer(EncoderDecoder):
                      seen: Tensor) -> Tensor:
         """Class probabilities of the queries, shape (B, Q, K).
 
-        With ``clip_topk`` only the top-k queries (:func:`clip_query_ranks`)
-        are fused with the CLIP branch; the others keep ``'seg'`` ones.
+        With ``clip_topk`` only the queries fast mode chooses go through
+        CLIP (see ``clip_topk`` in the class docstring).
         """
         if self.test_mode == 'seg':
             return fuse_class_probs(cls_logits, None, seen, 'seg')
@@ -266,16 +279,20 @@ class ZegFormer(EncoderDecoder):
                                             batch_img_metas)
             return fuse_class_probs(cls_logits, clip_logits, seen,
                                     self.test_mode, self.lam)
-        keep = clip_query_ranks(cls_logits, mask_logits)[:, :self.clip_topk]
-        kept_masks = mask_logits[torch.arange(len(keep))[:, None], keep]
-        clip_logits = self._clip_logits(inputs, kept_masks, batch_img_metas)
-        kept_cls = cls_logits.gather(
-            1, keep[..., None].expand(-1, -1, cls_logits.shape[-1]))
-        fused = fuse_class_probs(kept_cls, clip_logits, seen,
-                                 self.test_mode, self.lam)
-        probs = fuse_class_probs(cls_logits, None, seen, 'seg')
-        index = keep[..., None].expand(-1, -1, probs.shape[-1])
-        return probs.scatter(1, index, fused)
+        iou = binary_mask_iou(mask_logits)
+        chosen = select_diverse_queries(
+            clip_query_ranks(cls_logits, mask_logits), iou, self.clip_topk,
+            self.clip_share_iou)
+        batch = torch.arange(len(chosen), device=chosen.device)[:, None]
+        clip_logits = self._clip_logits(inputs, mask_logits[batch, chosen],
+                                        batch_img_metas)
+        source, covered = share_clip_sources(chosen, iou,
+                                             self.clip_share_iou)
+        shared = clip_logits[batch, source]
+        fused = fuse_class_probs(cls_logits, shared, seen, self.test_mode,
+                                 self.lam)
+        seg = fuse_class_probs(cls_logits, None, seen, 'seg')
+        return torch.where(covered[..., None], fused, seg)
 
     def _clip_logits(self, inputs: Tensor, mask_logits: Tensor,
                      batch_img_metas: List[dict]) -> Tensor:
@@ -332,26 +349,6 @@ class ZegFormer(EncoderDecoder):
         else:
             batch_img_metas = [s.metainfo for s in data_samples]
         return self.encode_decode(inputs, batch_img_metas)
-
-
-def clip_query_ranks(cls_logits: Tensor, mask_logits: Tensor) -> Tensor:
-    """Queries sorted by segment score x mask area, best first.
-
-    The score is the highest class probability of the segment branch
-    (no-object excluded); the area is the fraction of mask pixels with
-    ``sigmoid > 0.5`` at the mask resolution. Queries ranked low change the
-    semantic map ``sum_q P(q) * sigmoid(mask_q)`` least.
-
-    Args:
-        cls_logits (Tensor): Logits with no-object last, shape (B, Q, K + 1).
-        mask_logits (Tensor): Mask logits, shape (B, Q, H, W).
-
-    Returns:
-        Tensor: Query indices, shape (B, Q).
-    """
-    score = cls_logits.softmax(dim=-1)[..., :-1].max(dim=-1).values
-    area = (mask_logits > 0).flatten(2).float().mean(dim=-1)
-    return (score * area).argsort(dim=1, descending=True, stable=True)
 
 
 def _names(names: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:

@@ -7,6 +7,8 @@ from .open_clip_utils import (build_open_clip, keep_part,
                               load_open_clip_weights, pretrained_quick_gelu,
                               read_clip_state_dict, register_open_clip_config,
                               resolve_pretrained)
+from .query_selection import (binary_mask_iou, clip_query_ranks,
+                              select_diverse_queries, share_clip_sources)
 
 __all__ = [
     'CLIP_MEAN', 'CLIP_STD', 'CROP_STYLES', 'extract_segment_crops',
@@ -14,5 +16,6 @@ __all__ = [
     'calibrate_seen', 'fuse_class_probs', 'semantic_inference',
     'build_open_clip', 'keep_part', 'load_open_clip_weights',
     'pretrained_quick_gelu', 'read_clip_state_dict',
-    'register_open_clip_config', 'resolve_pretrained'
+    'register_open_clip_config', 'resolve_pretrained', 'binary_mask_iou',
+    'clip_query_ranks', 'select_diverse_queries', 'share_clip_sources'
 ]
