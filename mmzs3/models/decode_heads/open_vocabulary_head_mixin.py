@@ -8,7 +8,7 @@ its targets and class weights by ``self.num_classes``; here that number
 follows the vocabulary instead of a constructor argument.
 """
 import copy
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +39,23 @@ def head_input_size(img_meta: dict) -> Tuple[int, int]:
     if 'pad_shape' in img_meta:
         return tuple(img_meta['pad_shape'][:2])
     return tuple(img_meta['img_shape'][:2])
+
+
+def as_float32(outputs: Union[Tensor, Sequence[Tensor]]
+               ) -> Union[Tensor, List[Tensor]]:
+    """Per-layer head outputs in float32.
+
+    Args:
+        outputs (Tensor | Sequence[Tensor]): One tensor stacked over decoder
+            layers (mmdet's MaskFormer head) or one tensor per layer (its
+            Mask2Former head).
+
+    Returns:
+        Tensor | list[Tensor]: The same outputs, cast to float32.
+    """
+    if isinstance(outputs, Tensor):
+        return outputs.float()
+    return [output.float() for output in outputs]
 
 
 def config_copy(cfg: OptConfigType, default: dict) -> ConfigDict:
@@ -142,8 +159,14 @@ class OpenVocabularyHeadMixin:
         batch_img_metas = [s.metainfo for s in batch_data_samples]
         all_cls_scores, all_mask_preds = self(
             x, self._meta_samples(batch_img_metas))
-        return self.loss_by_feat(all_cls_scores, all_mask_preds,
-                                 batch_gt_instances, batch_img_metas)
+        # Matching and losses run in float32 outside autocast: mmdet's mask
+        # FocalLossCost takes log(sigmoid(x) + 1e-12), the 1e-12 vanishes
+        # in float16, and a mask logit above about 8 then makes the cost
+        # inf * 0 = NaN (seen in AMP training on a GPU).
+        with torch.autocast(x[0].device.type, enabled=False):
+            return self.loss_by_feat(
+                as_float32(all_cls_scores), as_float32(all_mask_preds),
+                batch_gt_instances, batch_img_metas)
 
     def predict(self, x: Tuple[Tensor], batch_img_metas: List[dict],
                 test_cfg: ConfigType) -> Tuple[Tensor, Tensor]:

@@ -91,14 +91,7 @@ def test_vocabulary_sets_class_count_and_weights():
 def test_loss_and_per_query_predict():
     head = _tiny_head()
     head.set_text_embeddings(torch.eye(8)[:3])
-    samples = []
-    for i in range(2):
-        sample = SegDataSample(metainfo=dict(img_shape=(32, 32)))
-        label = torch.full((1, 32, 32), i, dtype=torch.long)
-        label[:, :8] = 2
-        label[:, :, :4] = 255
-        sample.gt_sem_seg = PixelData(data=label)
-        samples.append(sample)
+    samples = _samples()
     losses = head.loss(_features(), samples, None)
     assert len(losses) == 6
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
@@ -111,6 +104,34 @@ def test_loss_and_per_query_predict():
     crop = [dict(img_shape=torch.Size((64, 64)), pad_shape=(96, 96))]
     _, crop_masks = head.predict(_features(batch=1, size=64), crop, None)
     assert crop_masks.shape == (1, 6, 64, 64)  # slide: the crop size
+
+
+def _samples():
+    samples = []
+    for i in range(2):
+        sample = SegDataSample(metainfo=dict(img_shape=(32, 32)))
+        label = torch.full((1, 32, 32), i, dtype=torch.long)
+        label[:, :8] = 2
+        label[:, :, :4] = 255
+        sample.gt_sem_seg = PixelData(data=label)
+        samples.append(sample)
+    return samples
+
+
+def test_loss_under_float16_autocast_matches_float32():
+    head = _tiny_head()
+    head.set_text_embeddings(torch.eye(8)[:3])
+    with torch.no_grad():  # mask logits far beyond float16's sigmoid range
+        head.mask_embed[-1].weight.mul_(200.)
+    reference = head.loss(_features(), _samples(), None)
+    mask_logits = head(_features(), head._meta_samples(
+        [s.metainfo for s in _samples()]))[1]
+    assert mask_logits.abs().max() > 20
+    with torch.autocast('cpu', dtype=torch.float16):
+        losses = head.loss(_features(), _samples(), None)
+    for key, value in reference.items():
+        assert value.dtype == losses[key].dtype == torch.float32
+        torch.testing.assert_close(losses[key], value, rtol=0.02, atol=0.02)
 
 
 def test_pure_focal_loss_matches_mmdet_and_never_uses_mmcv(monkeypatch):
