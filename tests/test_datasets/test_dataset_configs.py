@@ -3,6 +3,7 @@
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -58,6 +59,31 @@ def test_dataset_config(path):
     wide = loaders[1] == 'LoadWideSegAnnotations'
     assert ignore == (65535 if wide else 255)
     assert checked.get('ignore_index', 255) == ignore
+    if osp.basename(path) in CROP:
+        pad = cfg.train_dataloader.dataset.dataset.pipeline[-2]
+        assert pad == dict(type='Pad', size=cfg.crop_size,
+                           pad_val=dict(img=128, seg=ignore))
+
+
+@pytest.mark.parametrize('name,ignore', [('coco-stuff164k_zs156-15.py', 255),
+                                         ('ade20k-full847_zs572-275.py',
+                                          65535)])
+def test_train_crops_are_padded_to_the_crop_size(name, ignore):
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/datasets', name))
+    pad = TRANSFORMS.build(cfg.train_dataloader.dataset.dataset.pipeline[-2])
+    img = np.full((300, 200, 3), 7, dtype=np.uint8)
+    label = np.full((300, 200), 3, dtype=np.int32)
+    out = pad(dict(img=img, gt_seg_map=label, seg_fields=['gt_seg_map']))
+    size = cfg.crop_size
+    assert out['img'].shape == size + (3, )
+    assert out['gt_seg_map'].shape == size
+    assert (out['img'][:300, :200] == 7).all()
+    assert (out['img'][300:] == 128).all()
+    assert (out['img'][:, 200:] == 128).all()
+    assert (out['gt_seg_map'][:300, :200] == 3).all()
+    assert (out['gt_seg_map'][300:] == ignore).all()
+    assert (out['gt_seg_map'][:, 200:] == ignore).all()
 
 
 def test_all_dataset_configs_present():

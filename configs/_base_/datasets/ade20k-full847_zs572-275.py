@@ -28,6 +28,9 @@ train_pipeline = [
         ignore_index=ignore_index),
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
+    # a crop smaller than crop_size is padded to it with pixel value 128
+    # and ignored labels, as in the official training (spec §5)
+    dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=ignore_index)),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [

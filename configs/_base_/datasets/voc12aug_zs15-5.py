@@ -22,6 +22,9 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
+    # a crop smaller than crop_size is padded to it with pixel value 128
+    # and ignored labels, as in the official training (spec §5)
+    dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=255)),
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
