@@ -1,7 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-import hashlib
 from contextlib import nullcontext
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -10,10 +9,14 @@ from torch import Tensor
 
 from mmzs3.registry import MODELS
 from ..text_encoders.templates import get_templates
-from ..utils.crops import CROP_STYLES, extract_segment_crops
+from ..utils.crops import CROP_STYLES, extract_segment_crops, unique_masks
 from ..utils.open_clip_utils import (build_open_clip, keep_part,
                                      load_open_clip_weights,
                                      pretrained_quick_gelu)
+
+# Masked full-size images held at once while cutting crops: 8 x 3 x H x W
+# floats (39 MB at 640 x 640), whatever ``chunk_size`` is.
+MASKED_IMAGES_PER_CROP = 8
 
 
 @MODELS.register_module()
@@ -26,12 +29,14 @@ class CLIPSegmentClassifier(BaseModule):
     into a crop (``crop_style``), encoded by CLIP's image tower and compared
     with text embeddings: ``logit_scale.exp() * cos(image, text)``.
 
-    Peak memory is bounded (issue 7): queries are binarised ``chunk_size``
-    at a time, each crop is cut from one masked image (never a
-    (Q, 3, H, W) stack), identical binary masks (e.g. all empty masks,
-    whose crop is the whole-image box) are encoded once, and on a GPU the
-    tower runs under autocast (bf16 where supported, else fp16). Results
-    equal the all-queries-at-once algorithm up to float rounding.
+    Peak memory is bounded (issue 7): queries are upsampled and binarised
+    ``chunk_size`` at a time (the boolean masks, Q x H x W bytes, are
+    kept), crops are cut from at most ``MASKED_IMAGES_PER_CROP``
+    masked images at a time (never a (Q, 3, H, W) stack), identical binary
+    masks (e.g. all empty masks, whose crop is the whole-image box) are
+    found on the device and encoded once, and on a GPU the tower runs under
+    autocast (bf16 where supported, else fp16). Results equal the
+    all-queries-at-once algorithm up to float rounding.
 
     Args:
         model_name (str): open_clip architecture. Defaults to 'ViT-B-16'.
@@ -133,33 +138,29 @@ class CLIPSegmentClassifier(BaseModule):
         Returns:
             Tensor: float32 features, shape (Q, D).
         """
-        unique: Dict[bytes, int] = {}
-        inverse, pending, features = [], [], []
-        for start in range(0, mask_logits.shape[0], self.chunk_size):
-            masks = self.binarize(mask_logits[start:start + self.chunk_size],
-                                  clip_image.shape[-2:])
-            for mask in masks:
-                digest = _mask_digest(mask)
-                if digest not in unique:
-                    unique[digest] = len(unique)
-                    pending.append(self._crop(clip_image, mask))
-                inverse.append(unique[digest])
-                if len(pending) == self.chunk_size:
-                    features.append(self._encode_crops(pending))
-                    pending = []
-        if pending:
-            features.append(self._encode_crops(pending))
-        features = F.normalize(torch.cat(features), dim=-1)
-        return features[torch.tensor(inverse, device=features.device)]
+        masks = torch.cat([
+            self.binarize(chunk, clip_image.shape[-2:])
+            for chunk in mask_logits.split(self.chunk_size)
+        ])
+        distinct, inverse = unique_masks(masks)
+        features = torch.cat([
+            self._encode_crops(self._crops(clip_image, chunk))
+            for chunk in distinct.split(self.chunk_size)
+        ])
+        return F.normalize(features, dim=-1)[inverse]
 
-    def _crop(self, clip_image: Tensor, mask: Tensor) -> Tensor:
-        """CLIP input of one segment, shape (1, 3, S, S)."""
-        return extract_segment_crops(clip_image, mask[None], self.crop_style,
-                                     self.image_size)
+    def _crops(self, clip_image: Tensor, masks: Tensor) -> Tensor:
+        """CLIP inputs of masks, at most ``MASKED_IMAGES_PER_CROP`` masked
+        full-size images at a time, shape (N, 3, S, S)."""
+        return torch.cat([
+            extract_segment_crops(clip_image, part, self.crop_style,
+                                  self.image_size)
+            for part in masks.split(MASKED_IMAGES_PER_CROP)
+        ])
 
-    def _encode_crops(self, crops: List[Tensor]) -> Tensor:
+    def _encode_crops(self, crops: Tensor) -> Tensor:
         """Unnormalised float32 image features of crops, shape (N, D)."""
-        crops = torch.cat(crops).to(self.model.logit_scale.dtype)
+        crops = crops.to(self.model.logit_scale.dtype)
         with self._autocast(crops.device):
             return self.model.encode_image(crops).float()
 
@@ -187,12 +188,6 @@ class CLIPSegmentClassifier(BaseModule):
             mode='bilinear',
             align_corners=False)[0]
         return upsampled.sigmoid() > self.mask_threshold
-
-
-def _mask_digest(mask: Tensor) -> bytes:
-    """Digest identifying a binary mask's content, shape (H, W)."""
-    data = mask.contiguous().cpu().numpy().tobytes()
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _as_pair(size: Union[int, Sequence[int]]) -> Tuple[int, int]:

@@ -1,6 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from .crops import (CLIP_MEAN, CLIP_STD, CROP_STYLES, extract_segment_crops,
-                    fill_outside_mask, masks_to_boxes, renormalize)
+                    fill_outside_mask, masks_to_boxes, renormalize,
+                    unique_masks)
 from .fusion import (FUSION_MODES, calibrate_seen, fuse_class_probs,
                      semantic_inference)
 from .open_clip_utils import (build_open_clip, keep_part,
@@ -12,10 +13,10 @@ from .query_selection import (binary_mask_iou, clip_query_ranks,
 
 __all__ = [
     'CLIP_MEAN', 'CLIP_STD', 'CROP_STYLES', 'extract_segment_crops',
-    'fill_outside_mask', 'masks_to_boxes', 'renormalize', 'FUSION_MODES',
-    'calibrate_seen', 'fuse_class_probs', 'semantic_inference',
-    'build_open_clip', 'keep_part', 'load_open_clip_weights',
-    'pretrained_quick_gelu', 'read_clip_state_dict',
+    'fill_outside_mask', 'masks_to_boxes', 'renormalize', 'unique_masks',
+    'FUSION_MODES', 'calibrate_seen', 'fuse_class_probs',
+    'semantic_inference', 'build_open_clip', 'keep_part',
+    'load_open_clip_weights', 'pretrained_quick_gelu', 'read_clip_state_dict',
     'register_open_clip_config', 'resolve_pretrained', 'binary_mask_iou',
     'clip_query_ranks', 'select_diverse_queries', 'share_clip_sources'
 ]

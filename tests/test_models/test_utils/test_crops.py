@@ -4,7 +4,8 @@ import torch
 import torch.nn.functional as F
 
 from mmzs3.models.utils import (CLIP_MEAN, CLIP_STD, extract_segment_crops,
-                                fill_outside_mask, masks_to_boxes, renormalize)
+                                fill_outside_mask, masks_to_boxes, renormalize,
+                                unique_masks)
 
 H, W = 6, 8
 
@@ -102,6 +103,20 @@ def test_mask_style():
         rect(0, 5, 0, 3)[None, None].float(), size=(8, 8), mode='bilinear')
     torch.testing.assert_close(out, 3.0 * mask.expand(1, 3, 8, 8))
     assert out[0, 0, 0, 0] == 3.0 and out[0, 0, 0, 7] == 0.0
+
+
+def test_unique_masks_maps_copies_to_one_entry():
+    a, b = mask_with([(1, 2), (3, 4)]), mask_with([(0, 0)])
+    empty = torch.zeros(H, W, dtype=torch.bool)
+    masks = torch.stack([a, b, a, empty, empty, b])
+    distinct, inverse = unique_masks(masks)
+    assert distinct.dtype == torch.bool and distinct.shape == (3, H, W)
+    assert torch.equal(distinct[inverse], masks)
+    assert inverse.tolist() == [0, 1, 0, 2, 2, 1]  # first appearance order
+    # an odd pixel count (not a whole number of 64-bit words)
+    distinct, inverse = unique_masks(masks[:, :, :7].contiguous())
+    assert inverse.tolist() == [0, 1, 0, 2, 2, 1]
+    assert torch.equal(distinct[inverse], masks[:, :, :7])
 
 
 def test_bad_style():
