@@ -422,9 +422,14 @@ def task_train(args) -> dict:
         ZegFormerHead=TrainStepper(zeg.to(args.device), args.amp),
         MaskFormerHead=TrainStepper(twin.to(args.device), args.amp))
     times = {name: [] for name in steppers}
+    peaks = {}
     for name, stepper in steppers.items():
-        seconds = stepper.step(inputs, samples)
-        print(f'[{name}] warm-up iteration {seconds:.2f}s')
+        # the first iteration also allocates the optimizer state
+        with PeakMemory(inputs.device) as mem:
+            seconds = stepper.step(inputs, samples)
+        peaks[name] = mem.peak_mb
+        print(f'[{name}] warm-up iteration {seconds:.2f}s, '
+              f'peak +{mem.peak_mb:.0f} MiB')
     for _ in range(args.repeat):  # interleave: same machine load for both
         for name, stepper in steppers.items():
             times[name].append(stepper.step(inputs, samples))
@@ -432,6 +437,7 @@ def task_train(args) -> dict:
     record = dict(batch=args.batch, shape=args.shape, amp=args.amp,
                   seconds=med, runs=times,
                   images_per_s={k: args.batch / v for k, v in med.items()},
+                  peak_mb_first_iteration=peaks,
                   ratio=med['ZegFormerHead'] / med['MaskFormerHead'])
     print(json.dumps(record))
     return record
