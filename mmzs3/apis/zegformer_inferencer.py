@@ -137,7 +137,9 @@ class ZegFormerInferencer(MMSegInferencer):
         Returns:
             dict: ``predictions`` (label maps, (H, W) int arrays),
             ``scores`` (per class, the mean winning score over the pixels
-            labelled with it, NaN if none, (K,)), ``shares`` (pixel share of
+            labelled with it, NaN if none, (K,); a class-map value
+            ``sum_q P(q, c) * sigmoid(mask_q)``, not a probability: it can
+            exceed 1 where masks overlap), ``shares`` (pixel share of
             each class, (K,)), ``classes`` and ``visualization``; a single
             image gives arrays, several give lists. With
             ``return_datasamples=True``, ``SegDataSample`` objects.
