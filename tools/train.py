@@ -7,7 +7,8 @@ from mmengine.runner import Runner
 
 import mmzs3  # noqa: F401  (registers mmzs3 and the safe checkpoint loader)
 from mmzs3.registry import RUNNERS
-from mmzs3.utils.launch import (default_work_dir, enable_amp, set_local_rank,
+from mmzs3.utils.launch import (check_amp_device, default_work_dir,
+                                disable_amp, enable_amp, set_local_rank,
                                 setup_cpu_distributed)
 
 
@@ -19,8 +20,14 @@ def parse_args() -> argparse.Namespace:
         '--resume',
         action='store_true',
         help='resume from the latest complete checkpoint in the work dir')
-    parser.add_argument(
+    amp = parser.add_mutually_exclusive_group()
+    amp.add_argument(
         '--amp', action='store_true', help='enable mixed-precision training')
+    amp.add_argument(
+        '--no-amp',
+        action='store_true',
+        help='train in float32 even if the config enables mixed precision '
+        '(needed without a GPU)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -50,6 +57,9 @@ def main() -> None:
         cfg.work_dir = default_work_dir(args.config)
     if args.amp:
         enable_amp(cfg)
+    if args.no_amp:
+        disable_amp(cfg)
+    check_amp_device(cfg, args.config)
     cfg.resume = args.resume
     setup_cpu_distributed(cfg, args.launcher)
     if 'runner_type' in cfg:

@@ -40,6 +40,53 @@ def enable_amp(cfg: Config) -> None:
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
+def disable_amp(cfg: Config) -> None:
+    """Switch an ``AmpOptimWrapper`` back to a float32 ``OptimWrapper``.
+
+    ``OptimWrapper`` takes no ``loss_scale`` or ``dtype``, so a
+    ``--cfg-options optim_wrapper.type=OptimWrapper`` alone cannot do this.
+
+    Args:
+        cfg (Config): The training config, changed in place.
+
+    Raises:
+        ValueError: If the wrapper is neither ``AmpOptimWrapper`` nor
+            already ``OptimWrapper``.
+    """
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'OptimWrapper':
+        print_log('AMP training is already disabled in the config.',
+                  logger='current', level=logging.WARNING)
+        return
+    if wrapper != 'AmpOptimWrapper':
+        raise ValueError('--no-amp needs optim_wrapper.type '
+                         f'"AmpOptimWrapper", but the config has "{wrapper}"')
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    for key in ('loss_scale', 'dtype', 'use_fsdp'):
+        cfg.optim_wrapper.pop(key, None)
+
+
+def check_amp_device(cfg: Config, config_path: str) -> None:
+    """Refuse AMP training where mmengine's ``AmpOptimWrapper`` cannot run.
+
+    Args:
+        cfg (Config): The training config.
+        config_path (str): The config file, named in the error.
+
+    Raises:
+        ValueError: If the config trains with ``AmpOptimWrapper`` and no
+            GPU is visible.
+    """
+    if cfg.optim_wrapper.get('type') != 'AmpOptimWrapper':
+        return
+    if torch.cuda.is_available():
+        return
+    raise ValueError(
+        f'{config_path}: optim_wrapper is AmpOptimWrapper (mixed precision), '
+        'which needs a GPU, and none is visible; add --no-amp to train in '
+        'float32 on the CPU')
+
+
 def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     """Let the ``pytorch`` launcher run on machines without a GPU.
 
