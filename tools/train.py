@@ -7,9 +7,8 @@ from mmengine.runner import Runner
 
 import mmzs3  # noqa: F401  (registers mmzs3 and the safe checkpoint loader)
 from mmzs3.registry import RUNNERS
-from mmzs3.utils.launch import (check_amp_device, default_work_dir,
-                                disable_amp, enable_amp, set_local_rank,
-                                setup_cpu_distributed)
+from mmzs3.utils.launch import (check_amp_device, default_work_dir, set_amp,
+                                set_local_rank, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,10 +54,8 @@ def main() -> None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = default_work_dir(args.config)
-    if args.amp:
-        enable_amp(cfg)
-    if args.no_amp:
-        disable_amp(cfg)
+    if args.amp or args.no_amp:
+        set_amp(cfg, enabled=args.amp)
     check_amp_device(cfg, args.config)
     cfg.resume = args.resume
     setup_cpu_distributed(cfg, args.launcher)

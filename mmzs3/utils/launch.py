@@ -18,51 +18,43 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('./work_dirs', name)
 
 
-def enable_amp(cfg: Config) -> None:
-    """Switch the config's optimizer wrapper to ``AmpOptimWrapper``.
+#: Optimizer-wrapper keys that only ``AmpOptimWrapper`` takes.
+AMP_ONLY_KEYS = ('loss_scale', 'dtype', 'use_fsdp')
+
+
+def set_amp(cfg: Config, enabled: bool) -> None:
+    """Switch the optimizer wrapper between ``OptimWrapper`` and
+    ``AmpOptimWrapper`` (``--amp`` / ``--no-amp``).
+
+    Switching off also drops the AMP-only keys: ``OptimWrapper`` takes no
+    ``loss_scale``, so ``--cfg-options optim_wrapper.type=OptimWrapper``
+    alone cannot do it.
 
     Args:
         cfg (Config): The training config, changed in place.
+        enabled (bool): True for mixed precision, False for float32.
 
     Raises:
-        ValueError: If the wrapper is neither ``OptimWrapper`` nor already
-            ``AmpOptimWrapper``.
+        ValueError: If the wrapper is neither of the two.
     """
+    target, source = 'OptimWrapper', 'AmpOptimWrapper'
+    if enabled:
+        target, source = source, target
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
-        print_log('AMP training is already enabled in the config.',
+    if wrapper == target:
+        state = 'enabled' if enabled else 'disabled'
+        print_log(f'AMP training is already {state} in the config.',
                   logger='current', level=logging.WARNING)
         return
-    if wrapper != 'OptimWrapper':
-        raise ValueError('--amp needs optim_wrapper.type "OptimWrapper", '
+    if wrapper != source:
+        flag = '--amp' if enabled else '--no-amp'
+        raise ValueError(f'{flag} needs optim_wrapper.type "{source}", '
                          f'but the config has "{wrapper}"')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-
-
-def disable_amp(cfg: Config) -> None:
-    """Switch an ``AmpOptimWrapper`` back to a float32 ``OptimWrapper``.
-
-    ``OptimWrapper`` takes no ``loss_scale`` or ``dtype``, so a
-    ``--cfg-options optim_wrapper.type=OptimWrapper`` alone cannot do this.
-
-    Args:
-        cfg (Config): The training config, changed in place.
-
-    Raises:
-        ValueError: If the wrapper is neither ``AmpOptimWrapper`` nor
-            already ``OptimWrapper``.
-    """
-    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'OptimWrapper':
-        print_log('AMP training is already disabled in the config.',
-                  logger='current', level=logging.WARNING)
+    cfg.optim_wrapper.type = target
+    if enabled:
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         return
-    if wrapper != 'AmpOptimWrapper':
-        raise ValueError('--no-amp needs optim_wrapper.type '
-                         f'"AmpOptimWrapper", but the config has "{wrapper}"')
-    cfg.optim_wrapper.type = 'OptimWrapper'
-    for key in ('loss_scale', 'dtype', 'use_fsdp'):
+    for key in AMP_ONLY_KEYS:
         cfg.optim_wrapper.pop(key, None)
 
 

@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
-from mmzs3.utils.launch import check_amp_device, disable_amp, enable_amp
+from mmzs3.utils.launch import check_amp_device, set_amp
 from ..conftest import REPO_ROOT
 
 R50_COCO = osp.join(REPO_ROOT, 'configs', 'zegformer', 'zegformer_r50_coco.py')
@@ -22,7 +22,7 @@ def test_no_amp_turns_the_coco_recipe_into_a_float32_wrapper(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     with pytest.raises(ValueError, match='zegformer_r50_coco.py.*--no-amp'):
         check_amp_device(cfg, R50_COCO)
-    disable_amp(cfg)
+    set_amp(cfg, enabled=False)
     check_amp_device(cfg, R50_COCO)
     assert 'loss_scale' not in cfg.optim_wrapper
     assert cfg.optim_wrapper.clip_grad == dict(max_norm=0.01, norm_type=2)
@@ -33,7 +33,7 @@ def test_no_amp_turns_the_coco_recipe_into_a_float32_wrapper(monkeypatch):
              clip_grad=cfg.optim_wrapper.clip_grad))
     assert type(wrapper) is OptimWrapper
     assert wrapper.optimizer.defaults['lr'] == 1e-4
-    enable_amp(cfg)
+    set_amp(cfg, enabled=True)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     check_amp_device(cfg, R50_COCO)
