@@ -8,12 +8,16 @@ and CLIP stages hold their output paths, so several runs can share them):
 1. generate the synthetic benchmark (its scenes and image-caption set);
 2. pretrain the tiny CLIP on the image-caption set, export it as an
    open_clip checkpoint;
-3. train ZegFormer on seen-class pixel labels;
-4. evaluate seg-only, img-only and fused, then train and evaluate the
-   pixel-level baseline;
-5. print the table of seen mIoU, unseen mIoU and hIoU, with the chance
-   level of a uniformly random per-pixel predictor;
-6. write prediction images with class-name legends.
+3. pretrain the segmentation backbone at image level on the same set (the
+   analogue of an ImageNet-pretrained backbone);
+4. train ZegFormer on seen-class pixel labels;
+5. evaluate seg-only, img-only and fused;
+6. train and evaluate the pixel-level baseline (same backbone, pretraining
+   and budget);
+7. print the table of seen mIoU, unseen mIoU and hIoU, with the chance
+   level of a uniformly random per-pixel predictor, the per-class IoU table
+   and the wall time of each stage, and write prediction images with
+   class-name legends.
 
 Example::
 
@@ -31,7 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -40,6 +44,7 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 ZEGFORMER_CFG = 'configs/zegformer/zegformer_tiny_synthetic.py'
 BASELINE_CFG = 'configs/zegformer/pixel_baseline_tiny_synthetic.py'
 CLIP_CFG = 'configs/clip_pretrain/tiny_clip_synthetic.py'
+BACKBONE_CFG = 'configs/backbone_pretrain/resnet18-slim_synthetic.py'
 MODES = ('seg', 'img', 'fused')
 ROWS = (('ZegFormer seg-only', 'seg'), ('ZegFormer img-only', 'img'),
         ('ZegFormer fused', 'fused'), ('Pixel-level baseline', 'baseline'))
@@ -54,11 +59,23 @@ QUICK = dict(
     clip=['train_cfg.max_iters=4', 'train_dataloader.batch_size=16',
           'param_scheduler=[]', 'default_hooks.checkpoint.interval=4',
           'default_hooks.logger.interval=1'],
+    backbone=['train_cfg.max_iters=2', 'train_dataloader.batch_size=16',
+              'param_scheduler=[]', 'default_hooks.checkpoint.interval=2',
+              'default_hooks.logger.interval=1'],
     seg=['train_cfg.max_iters=3', 'train_cfg.val_interval=3',
          'train_dataloader.batch_size=2',
          'default_hooks.checkpoint.interval=3',
          'default_hooks.logger.interval=1', 'param_scheduler=[]'])
 NUM_IMAGES = dict(full=4, quick=2)
+#: Side of each panel of the prediction images, in pixels.
+PANEL_SIZE = 384
+STAGES = (('data', 'generate the synthetic benchmark'),
+          ('clip', 'pretrain the tiny CLIP (image-caption set)'),
+          ('backbone', 'pretrain the backbone (image-level labels)'),
+          ('zegformer', 'train ZegFormer (seen-class pixel labels)'),
+          ('evaluate', 'evaluate ZegFormer: seg-only, img-only, fused'),
+          ('baseline', 'train and evaluate the pixel-level baseline'),
+          ('results', 'results, per-class IoU and prediction images'))
 
 
 class Pipeline:
@@ -80,12 +97,16 @@ class Pipeline:
         self.clip_dir = osp.join(self.work_dir, 'tiny_clip')
         self.clip_weights = osp.join(self.clip_dir, 'open_clip',
                                      'open_clip_pytorch_model.bin')
+        self.backbone_weights = ''
 
     # -- helpers ---------------------------------------------------------
-    def header(self, title: str) -> None:
+    def header(self, stage: str) -> None:
         """Print a stage header with the elapsed time."""
+        names = [name for name, _ in STAGES]
+        title = dict(STAGES)[stage]
         elapsed = time.time() - self.start
-        print(f'\n=== [{elapsed / 60:5.1f} min] {title} ===', flush=True)
+        print(f'\n=== [{elapsed / 60:5.1f} min] {names.index(stage) + 1}/'
+              f'{len(STAGES)} {title} ===', flush=True)
 
     def marker(self, stage: str) -> str:
         """Path of a stage's completion marker."""
@@ -107,6 +128,25 @@ class Pipeline:
             json.dump(content, f, indent=2)
         os.replace(path + '.tmp', path)
 
+    def timed(self, stage: str, step: Callable[[], Any]) -> Any:
+        """Run one stage, recording its wall time (kept across resumes)."""
+        self.header(stage)
+        marker = self.done('time_' + stage)
+        start = time.time()
+        result = step()
+        if marker is None:
+            self.finish('time_' + stage, dict(seconds=time.time() - start))
+        return result
+
+    def stage_seconds(self) -> Dict[str, float]:
+        """Wall time of every finished stage, in seconds."""
+        times = {}
+        for stage, _ in STAGES:
+            marker = self.done('time_' + stage)
+            if marker is not None:
+                times[stage] = marker['seconds']
+        return times
+
     def run_tool(self, args: List[str]) -> None:
         """Run a script of this repository with this interpreter."""
         env = dict(os.environ)
@@ -125,6 +165,7 @@ class Pipeline:
         ]
         options += [
             f'model.text_encoder.pretrained={self.clip_weights}',
+            f'model.backbone.init_cfg.checkpoint={self.backbone_weights}',
             f'randomness.seed={self.seed}'
         ]
         if self.size == 'quick':
@@ -134,7 +175,6 @@ class Pipeline:
     # -- stages ----------------------------------------------------------
     def generate(self) -> None:
         """Stage 1: the synthetic scenes and the image-caption set."""
-        self.header('1/6 generate the synthetic benchmark')
         marker = self.done('data')
         if marker:
             self.data_root = marker['data_root']
@@ -147,24 +187,37 @@ class Pipeline:
         ] + DATA_ARGS[self.size])
         self.finish('data', dict(data_root=self.data_root))
 
-    def pretrain_clip(self) -> None:
-        """Stage 2: contrastive pretraining of the tiny CLIP, then export."""
-        self.header('2/6 pretrain the tiny CLIP (image-caption set)')
-        marker = self.done('clip')
-        if marker:
-            self.clip_weights = marker['weights']
-            print('done already: ' + self.clip_weights)
-            return
+    def pretrain(self, stage: str, config: str, folder: str) -> str:
+        """Train an image-level pretraining config on the caption set.
+
+        Args:
+            stage (str): 'clip' or 'backbone' (selects the quick overrides).
+            config (str): The pretraining config.
+            folder (str): Folder of the training, under the work dir.
+
+        Returns:
+            str: The work dir of the training.
+        """
         captions = osp.join(self.data_root, 'captions')
         options = [
             f'train_dataloader.dataset.data_root={captions}',
             f'randomness.seed={self.seed}'
         ]
         if self.size == 'quick':
-            options += QUICK['clip']
-        train_dir = osp.join(self.clip_dir, 'train')
-        self.run_tool(['tools/train.py', CLIP_CFG, '--work-dir', train_dir,
+            options += QUICK[stage]
+        train_dir = osp.join(self.work_dir, folder, 'train')
+        self.run_tool(['tools/train.py', config, '--work-dir', train_dir,
                        '--resume', '--cfg-options'] + options)
+        return train_dir
+
+    def pretrain_clip(self) -> None:
+        """Stage 2: contrastive pretraining of the tiny CLIP, then export."""
+        marker = self.done('clip')
+        if marker:
+            self.clip_weights = marker['weights']
+            print('done already: ' + self.clip_weights)
+            return
+        train_dir = self.pretrain('clip', CLIP_CFG, 'tiny_clip')
         self.run_tool([
             'tools/misc/export_open_clip.py',
             osp.join(train_dir, osp.basename(CLIP_CFG)),
@@ -172,6 +225,19 @@ class Pipeline:
             osp.dirname(self.clip_weights)
         ])
         self.finish('clip', dict(weights=self.clip_weights))
+
+    def pretrain_backbone(self) -> None:
+        """Stage 3: image-level classification pretraining of the backbone.
+        """
+        marker = self.done('backbone')
+        if marker:
+            self.backbone_weights = marker['weights']
+            print('done already: ' + self.backbone_weights)
+            return
+        train_dir = self.pretrain('backbone', BACKBONE_CFG,
+                                  'backbone_pretrain')
+        self.backbone_weights = last_checkpoint(train_dir)
+        self.finish('backbone', dict(weights=self.backbone_weights))
 
     def train(self, stage: str, config: str) -> str:
         """Train a segmentor (resuming), return its checkpoint."""
@@ -192,9 +258,13 @@ class Pipeline:
         self.finish(stage, dict(checkpoint=checkpoint))
         return checkpoint
 
-    def evaluate(self, name: str, config: str, checkpoint: str,
-                 show_dir: Optional[str] = None) -> Dict[str, float]:
-        """Test a checkpoint with ``tools/test.py``, return its metrics."""
+    def evaluate(self, name: str, config: str,
+                 checkpoint: str) -> Dict[str, float]:
+        """Test a checkpoint with ``tools/test.py``, return its metrics.
+
+        The predicted label maps are kept in ``WORK_DIR/eval/NAME/pred``
+        for the per-class table and the prediction images.
+        """
         marker = self.done('eval_' + name)
         if marker:
             print(f'done already: {name} {marker}')
@@ -205,30 +275,24 @@ class Pipeline:
         if name in MODES:
             options.append(
                 f'model.clip_classifier.pretrained={self.clip_weights}')
-        # Without a train loop: mmseg's SegVisualizationHook reads
-        # ``runner.iter``, which would build the train loop and give the
-        # visualizer the train (seen) class names instead of the test ones.
         options += [
             'train_dataloader=None', 'train_cfg=None', 'optim_wrapper=None',
             'param_scheduler=None'
         ]
-        args = ['tools/test.py', config, checkpoint, '--work-dir', work_dir]
-        if show_dir:
-            args += ['--show-dir', show_dir]
-            images = NUM_IMAGES[self.size]
-            interval = max(1, self.num_val() // images)
-            options.append(f'default_hooks.visualization.interval={interval}')
-        self.run_tool(args + ['--cfg-options'] + options)
+        self.run_tool([
+            'tools/test.py', config, checkpoint, '--work-dir', work_dir,
+            '--out', self.pred_dir(name), '--cfg-options'
+        ] + options)
         metrics = read_test_metrics(work_dir)
         self.finish('eval_' + name, metrics)
         return metrics
 
-    def num_val(self) -> int:
-        """Number of validation scenes."""
-        return len(glob.glob(osp.join(self.data_root, 'img_dir/val/*.png')))
+    def pred_dir(self, name: str) -> str:
+        """Folder of the predicted label maps of one table row."""
+        return osp.join(self.work_dir, 'eval', name, 'pred')
 
     def chance(self) -> Dict[str, float]:
-        """Stage 5: metrics of a uniformly random per-pixel predictor."""
+        """Metrics of a uniformly random per-pixel predictor."""
         marker = self.done('chance')
         if marker:
             return marker
@@ -236,42 +300,66 @@ class Pipeline:
         self.finish('chance', metrics)
         return metrics
 
+    def evaluate_zegformer(self, checkpoint: str) -> Dict[str, Dict]:
+        """Stage 5: the three test modes of one ZegFormer checkpoint."""
+        return {
+            mode: self.evaluate(mode,
+                                ZEGFORMER_CFG.replace('.py', f'_{mode}.py'),
+                                checkpoint)
+            for mode in MODES
+        }
+
+    def baseline(self) -> Dict[str, float]:
+        """Stage 6: train and evaluate the pixel-level baseline."""
+        checkpoint = self.train('pixel_baseline', BASELINE_CFG)
+        return self.evaluate('baseline', BASELINE_CFG, checkpoint)
+
+    def report(self, results: Dict[str, Dict[str, float]]) -> List[str]:
+        """Stage 7: tables (printed and written) and prediction images.
+
+        Returns:
+            list[str]: The prediction images.
+        """
+        results['chance'] = self.chance()
+        per_class = {
+            key: class_ious(self.data_root, self.pred_dir(key))
+            for _, key in ROWS
+        }
+        tables = [format_table(results), format_class_table(per_class)]
+        for text in tables:
+            print(text + '\n')
+        with open(osp.join(self.work_dir, 'results.json'), 'w') as f:
+            json.dump(dict(seed=self.seed, metrics=results,
+                           class_iou=per_class), f, indent=2)
+        with open(osp.join(self.work_dir, 'results.md'), 'w') as f:
+            f.write('\n\n'.join(tables) + '\n')
+        return draw_predictions(self.data_root, self.pred_dir('fused'),
+                                osp.join(self.work_dir, 'vis'),
+                                NUM_IMAGES[self.size])
+
     def run(self) -> Dict[str, Dict[str, float]]:
         """Run every stage; return the metrics of every row."""
-        self.generate()
-        self.pretrain_clip()
-        self.header('3/6 train ZegFormer (seen-class pixel labels)')
-        checkpoint = self.train('zegformer', ZEGFORMER_CFG)
-        results = {}
-        vis_dir = osp.join(self.work_dir, 'vis')
-        for mode in MODES:
-            self.header(f'4/6 evaluate ZegFormer, {mode} mode')
-            config = ZEGFORMER_CFG.replace('.py', f'_{mode}.py')
-            results[mode] = self.evaluate(
-                mode, config, checkpoint,
-                vis_dir if mode == 'fused' else None)
-        self.header('4/6 train the pixel-level baseline')
-        baseline = self.train('pixel_baseline', BASELINE_CFG)
-        self.header('4/6 evaluate the pixel-level baseline')
-        results['baseline'] = self.evaluate('baseline', BASELINE_CFG,
-                                            baseline)
-        self.header('5/6 results')
-        results['chance'] = self.chance()
-        table = format_table(results)
-        print(table)
-        with open(osp.join(self.work_dir, 'results.json'), 'w') as f:
-            json.dump(dict(seed=self.seed, metrics=results), f, indent=2)
-        with open(osp.join(self.work_dir, 'results.md'), 'w') as f:
-            f.write(table + '\n')
-        self.header('6/6 prediction images (ground truth | fused prediction)')
-        images = sorted(glob.glob(
-            osp.join(vis_dir, '**', '*.png'), recursive=True))
+        self.timed('data', self.generate)
+        self.timed('clip', self.pretrain_clip)
+        self.timed('backbone', self.pretrain_backbone)
+        checkpoint = self.timed('zegformer',
+                                lambda: self.train('zegformer',
+                                                   ZEGFORMER_CFG))
+        results = self.timed('evaluate',
+                             lambda: self.evaluate_zegformer(checkpoint))
+        results['baseline'] = self.timed('baseline', self.baseline)
+        images = self.timed('results', lambda: self.report(results))
+        print('Prediction images (ground truth | fused prediction):')
         for image in images:
             print(image)
+        times = format_time_table(self.stage_seconds())
+        print('\n' + times)
+        with open(osp.join(self.work_dir, 'results.md'), 'a') as f:
+            f.write('\n' + times + '\n')
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(f'\nAll done in {(time.time() - self.start) / 60:.1f} min '
               f'(CPU time of the stages run now: '
-              f'{(cpu.ru_utime + cpu.ru_stime) / 60:.1f} min); table in '
+              f'{(cpu.ru_utime + cpu.ru_stime) / 60:.1f} min); tables in '
               f'{osp.join(self.work_dir, "results.md")}')
         return results
 
@@ -348,6 +436,111 @@ def format_table(results: Dict[str, Dict[str, float]]) -> str:
         values = ' | '.join(f'{results[key][m]:.2f}' for m in METRIC_KEYS)
         lines.append(f'| {title} | {values} |')
     return '\n'.join(lines)
+
+
+def class_ious(data_root: str, pred_dir: str) -> Dict[str, Optional[float]]:
+    """Per-class IoU (percent) of saved predictions on the validation set.
+
+    Args:
+        data_root (str): The synthetic benchmark's folder.
+        pred_dir (str): Predicted label maps, one PNG per validation image
+            (``tools/test.py --out``).
+
+    Returns:
+        dict[str, float | None]: IoU of every class of the 16-class test
+        vocabulary; None for a class absent from both labels and
+        predictions.
+    """
+    from mmzs3.datasets.synthetic_shapes_dataset import SYNTHETIC_CLASSES
+    from mmzs3.evaluation.metrics.hiou_metric import class_areas
+    inter = union = 0
+    for path in sorted(glob.glob(osp.join(data_root, 'ann_dir/val/*.png'))):
+        label = torch.from_numpy(read_label(path))
+        pred = torch.from_numpy(
+            read_label(osp.join(pred_dir, osp.basename(path))))
+        areas = class_areas(pred, label, len(SYNTHETIC_CLASSES), 255)
+        inter, union = inter + areas[0], union + areas[1]
+    return {
+        name: (round(100 * float(i) / float(u), 2) if u else None)
+        for name, i, u in zip(SYNTHETIC_CLASSES, inter, union)
+    }
+
+
+def format_class_table(per_class: Dict[str, Dict[str, Optional[float]]]
+                       ) -> str:
+    """Per-class IoU of every method as a Markdown table (percent)."""
+    from mmzs3.datasets.synthetic_shapes_dataset import (
+        SYNTHETIC_CLASSES, SYNTHETIC_UNSEEN_CLASSES)
+    lines = [
+        '| class | split | ' + ' | '.join(t for t, _ in ROWS) + ' |',
+        '|---|---|' + '---|' * len(ROWS)
+    ]
+    for name in SYNTHETIC_CLASSES:
+        split = 'unseen' if name in SYNTHETIC_UNSEEN_CLASSES else 'seen'
+        cells = [per_class[key][name] for _, key in ROWS]
+        values = ' | '.join('absent' if v is None else f'{v:.2f}'
+                            for v in cells)
+        lines.append(f'| {name} | {split} | {values} |')
+    return '\n'.join(lines)
+
+
+def format_time_table(seconds: Dict[str, float]) -> str:
+    """Wall time of each stage as a Markdown table (minutes)."""
+    lines = ['| stage | wall time (min) |', '|---|---|']
+    for stage, title in STAGES:
+        if stage in seconds:
+            lines.append(f'| {title} | {seconds[stage] / 60:.1f} |')
+    lines.append(f'| total | {sum(seconds.values()) / 60:.1f} |')
+    return '\n'.join(lines)
+
+
+def draw_predictions(data_root: str, pred_dir: str, out_dir: str,
+                     num: int) -> List[str]:
+    """Draw ground truth | prediction of ``num`` validation scenes.
+
+    Scenes are taken at even intervals and enlarged (nearest neighbour) to
+    ``PANEL_SIZE`` pixels per panel before drawing, so that the legend's
+    class names are legible next to the small scenes.
+
+    Args:
+        data_root (str): The synthetic benchmark's folder.
+        pred_dir (str): Predicted label maps (``tools/test.py --out``).
+        out_dir (str): Folder of the written images.
+        num (int): Number of scenes.
+
+    Returns:
+        list[str]: The written image files.
+    """
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    from PIL import Image
+
+    from mmzs3.datasets.synthetic_shapes_dataset import SyntheticShapesDataset
+    from mmzs3.visualization import OpenVocabSegVisualizer
+    labels = sorted(glob.glob(osp.join(data_root, 'ann_dir/val/*.png')))
+    chosen = labels[::max(1, len(labels) // num)][:num]
+    visualizer = OpenVocabSegVisualizer(
+        name=f'embedded_default_{time.time()}', font_size=18, alpha=0.6)
+    visualizer.set_dataset_meta(**SyntheticShapesDataset.METAINFO)
+    os.makedirs(out_dir, exist_ok=True)
+    written = []
+    for label_path in chosen:
+        name = osp.basename(label_path)
+        image = Image.open(
+            osp.join(data_root, 'img_dir', 'val', name)).convert('RGB')
+        size = (PANEL_SIZE, PANEL_SIZE)
+        sample = SegDataSample()
+        for key, path in (('gt_sem_seg', label_path),
+                          ('pred_sem_seg', osp.join(pred_dir, name))):
+            enlarged = np.asarray(Image.open(path).resize(size, Image.NEAREST))
+            sample.set_data({key: PixelData(
+                data=torch.from_numpy(enlarged.astype(np.int64))[None])})
+        out_file = osp.join(out_dir, name)
+        visualizer.add_datasample(
+            name, np.asarray(image.resize(size, Image.NEAREST)), sample,
+            out_file=out_file, with_labels=False)
+        written.append(out_file)
+    return written
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

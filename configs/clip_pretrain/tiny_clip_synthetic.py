@@ -49,7 +49,7 @@ train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 # temperature (decay would hold the temperature at its initial value).
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1),
+    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.1),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
@@ -59,7 +59,7 @@ param_scheduler = [
          end=10),
     dict(
         type='CosineAnnealingLR',
-        eta_min=1e-4,
+        eta_min=2e-4,
         by_epoch=False,
         begin=10,
         end=max_iters),

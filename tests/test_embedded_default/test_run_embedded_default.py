@@ -49,37 +49,66 @@ def table_rows(log: str) -> dict:
     return rows
 
 
+def class_rows(log: str) -> dict:
+    """Rows of the printed per-class table: class -> (split, 4 cells)."""
+    rows = {}
+    for line in log.splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) == 6 and cells[1] in ('seen', 'unseen'):
+            rows[cells[0]] = (cells[1], cells[2:])
+    return rows
+
+
 def test_quick_run_and_resume(tmp_path):
     work_dir = str(tmp_path / 'embedded')
     log = run_quick(work_dir)
-    for stage in range(1, 7):
-        assert f'{stage}/6' in log
+    for stage in range(1, 8):
+        assert f'{stage}/7' in log
     rows = table_rows(log)
     assert set(rows) == set(ROW_TITLES)
     for values in rows.values():
         assert all(math.isfinite(v) and 0 <= v <= 100 for v in values)
     chance = rows['Chance (uniform random pixels)']
     assert 0 < chance[1] < 100 / 16 * 2
-    with open(osp.join(work_dir, 'results.md')) as f:
-        assert f.read().count('\n') == 2 + len(ROW_TITLES)
 
-    images = glob.glob(osp.join(work_dir, 'vis', '**', '*.png'),
-                       recursive=True)
+    # The per-class table lists all 16 classes with their split, and its
+    # seen / unseen means reproduce the summary table's (same predictions).
+    per_class = class_rows(log)
+    assert {n: s for n, (s, _) in per_class.items()} == {
+        **{n: 'seen' for n in SYNTHETIC_SEEN_CLASSES},
+        **{n: 'unseen' for n in SYNTHETIC_UNSEEN_CLASSES}}
+    for column, title in enumerate(ROW_TITLES[:4]):
+        for split, position in (('seen', 0), ('unseen', 1)):
+            values = [float(cells[column])
+                      for s, cells in per_class.values()
+                      if s == split and cells[column] != 'absent']
+            if values:
+                mean = sum(values) / len(values)
+                assert abs(mean - rows[title][position]) < 0.02, title
+    with open(osp.join(work_dir, 'results.md')) as f:
+        text = f.read()
+    assert text.count('| Chance (uniform random pixels) |') == 1
+    assert text.count('| yellow star | unseen |') == 1
+    assert '| total |' in text
+
+    images = glob.glob(osp.join(work_dir, 'vis', '*.png'))
     assert len(images) == 2
     for image in images:
         assert image in log
         width, height = Image.open(image).size
-        assert width == 2 * height  # ground truth | prediction
+        # ground truth | prediction, each panel 384 px plus its legend
+        assert height >= 384 and width >= 2 * 384
 
     # Second invocation: finished stages are skipped, a removed stage
-    # (the baseline evaluation) runs again, the table is the same.
+    # (the baseline evaluation) runs again, the tables are the same.
     os.remove(osp.join(work_dir, '.done', 'eval_baseline.json'))
     log2 = run_quick(work_dir)
     assert '$ tools/train.py' not in log2
     assert '$ tools/dataset_converters' not in log2
     assert log2.count('$ tools/test.py') == 1
-    assert log2.count('done already') == 7
+    assert log2.count('done already') == 8
     assert table_rows(log2) == rows
+    assert class_rows(log2) == per_class
 
 
 def test_chance_level_is_uniform_guessing(tmp_path):

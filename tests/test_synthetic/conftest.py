@@ -16,6 +16,7 @@ TINY_ARGS = dict(
     size=32,
     max_objects=3,
     unseen_in_train='keep',
+    overlap='avoid',
     captions_per_class=1,
     val_captions_per_class=1,
     crop_size=32,

@@ -142,9 +142,55 @@ def random_pose(rng: np.random.Generator, size: int, radius_range: Tuple[
     return centre, radius, rng.uniform(0, 2 * np.pi)
 
 
-def render_scene(rng: np.random.Generator, size: int,
-                 class_ids: Sequence[int]) -> Tuple[np.ndarray, np.ndarray]:
+#: Poses tried per object when ``overlap='avoid'``.
+PLACEMENT_TRIES = 30
+
+
+def place_object(rng: np.random.Generator, shape: str, size: int,
+                 taken: np.ndarray, avoid: bool) -> np.ndarray:
+    """The mask of one object at a random pose.
+
+    With ``avoid``, poses are drawn until the object covers no pixel of
+    ``taken``; after ``PLACEMENT_TRIES`` draws the least overlapping pose
+    is used.
+
+    Args:
+        rng (np.random.Generator): The sample's generator.
+        shape (str): The shape word.
+        size (int): Canvas side.
+        taken (np.ndarray): Boolean mask of the pixels of earlier objects,
+            shape (size, size).
+        avoid (bool): Whether to avoid overlapping earlier objects.
+
+    Returns:
+        np.ndarray: Boolean mask of shape (size, size).
+    """
+    best, best_overlap = None, None
+    for _ in range(PLACEMENT_TRIES if avoid else 1):
+        centre, radius, angle = random_pose(rng, size, (0.09, 0.2), 0.1)
+        mask = shape_mask(shape, centre, radius, angle, size)
+        overlap = int((mask & taken).sum())
+        if best is None or overlap < best_overlap:
+            best, best_overlap = mask, overlap
+        if overlap == 0:
+            break
+    return best
+
+
+def render_scene(rng: np.random.Generator,
+                 size: int,
+                 class_ids: Sequence[int],
+                 overlap: str = 'allow') -> Tuple[np.ndarray, np.ndarray]:
     """Draw objects of ``class_ids`` in order (later ones on top).
+
+    Args:
+        rng (np.random.Generator): The sample's generator.
+        size (int): Canvas side.
+        class_ids (Sequence[int]): Classes of the objects, bottom first.
+        overlap (str): 'allow' draws poses freely (objects occlude each
+            other); 'avoid' places each object clear of the earlier ones
+            where it can, so that every shape is seen whole.
+            Defaults to 'allow'.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: uint8 RGB image (size, size, 3) and
@@ -154,8 +200,8 @@ def render_scene(rng: np.random.Generator, size: int,
     label = np.full((size, size), IGNORE_INDEX, np.uint8)
     for class_id in class_ids:
         colour, shape = SYNTHETIC_CLASSES[class_id].split(' ')
-        centre, radius, angle = random_pose(rng, size, (0.09, 0.2), 0.1)
-        mask = shape_mask(shape, centre, radius, angle, size)
+        mask = place_object(rng, shape, size, label != IGNORE_INDEX,
+                            overlap == 'avoid')
         paint(image, mask, colour, rng)
         label[mask] = class_id
     return np.clip(image, 0, 255).astype(np.uint8), label
@@ -232,7 +278,8 @@ def write_scenes(out: str, split: str, num: int, args: Dict) -> None:
         if not (osp.exists(img_path) and osp.exists(ann_path)):
             rng = sample_rng(args['seed'], split, index)
             classes = scene_classes(rng, index, pool, args['max_objects'])
-            image, label = render_scene(rng, args['size'], classes)
+            image, label = render_scene(rng, args['size'], classes,
+                                            args['overlap'])
             save_png(image, img_path)
             save_png(label, ann_path)
         bar.update()
@@ -321,6 +368,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--unseen-in-train', choices=['keep', 'drop'], default='keep',
         help='keep: unseen objects appear in training scenes (labelled; '
         'ignored in seen-class training); drop: they never appear there')
+    parser.add_argument(
+        '--overlap', choices=['avoid', 'allow'], default='avoid',
+        help='avoid: objects are placed clear of each other where they can '
+        'be, so that every shape is seen whole; allow: free poses, objects '
+        'occlude each other')
     parser.add_argument('--captions-per-class', type=int, default=300)
     parser.add_argument('--val-captions-per-class', type=int, default=50)
     parser.add_argument('--crop-size', type=int, default=64,
