@@ -181,8 +181,13 @@ class ZegFormerInferencer(MMSegInferencer):
                   **kwargs) -> Optional[List[np.ndarray]]:
         """Draw overlays with a legend of class names (see
         ``MMSegInferencer.visualize``); the names in the regions, which
-        OpenCV draws in ASCII only, are off unless ``with_labels=True``."""
+        OpenCV draws in ASCII only, are off unless ``with_labels=True``.
+        Array inputs are BGR, as for prediction: they are drawn in RGB, as
+        files are (mmseg's ``visualize`` draws arrays unconverted)."""
         kwargs.setdefault('with_labels', False)
+        inputs = [
+            i[:, :, ::-1] if isinstance(i, np.ndarray) else i for i in inputs
+        ]
         return super().visualize(inputs, preds, **kwargs)
 
     def postprocess(self,
