@@ -261,7 +261,9 @@ class TextTowerCounter:
 
     def __init__(self, text_encoder: nn.Module) -> None:
         tower = text_encoder.model
-        first = getattr(tower, 'token_embedding', None) or tower.text
+        first = getattr(tower, 'token_embedding', None)
+        if first is None:  # open_clip's CustomTextCLIP
+            first = tower.text
         self.sentences = 0
         first.register_forward_hook(self._count)
 
@@ -294,7 +296,9 @@ class DemoSession:
         self.fast_topk = fast_topk(self.model)
         self.counter = TextTowerCounter(self.model.text_encoder)
         self.requests = 0
-        self.names_seen: set = set()
+        #: Names embedded so far with the segment classifier's templates
+        #: (every mode) and the CLIP branch's (``fused``, ``img``).
+        self.embedded = dict(head=set(), clip=set())
 
     @property
     def modes(self) -> Tuple[str, ...]:
@@ -351,7 +355,10 @@ class DemoSession:
             self._set_mode(mode, speed)
         except DemoInputError as error:
             return error_result(str(error))
-        new = [n for n in names if n not in self.names_seen]
+        parts = ('head', ) if mode == 'seg' else ('head', 'clip')
+        new = [
+            n for n in names if any(n not in self.embedded[p] for p in parts)
+        ]
         sentences = self.counter.sentences
         try:
             result = self.inferencer(
@@ -362,7 +369,8 @@ class DemoSession:
             traceback.print_exc()
             return error_result(f'Segmentation failed: {error}')
         self.requests += 1
-        self.names_seen.update(names)
+        for part in parts:
+            self.embedded[part].update(names)
         seconds = time.perf_counter() - start
         palette = self.model.dataset_meta['palette']
         table = table_html(result['predictions'], result['classes'],
@@ -474,10 +482,11 @@ def build_interface(session: DemoSession, title: str):
         outputs = [overlay, table, status]
         image.change(lambda path: show(session.preview(path)), image,
                      outputs)
-        request = [image, classes, mode, speed]
-        for event in (run.click, classes.submit):
-            event(lambda *args: show(session.segment(*args)), request,
-                  outputs)
+        # One event for both triggers: requests run one at a time.
+        gr.on([run.click, classes.submit],
+              lambda *args: show(session.segment(*args)),
+              [image, classes, mode, speed], outputs,
+              concurrency_limit=1)
     return demo
 
 
@@ -547,7 +556,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'web_demo: error: {error}', file=sys.stderr)
         return 2
     demo = build_interface(session, describe(spec, session))
-    demo.queue(default_concurrency_limit=1)
     demo.launch(server_name=args.host, server_port=args.port,
                 allowed_paths=[EXAMPLES_DIR], show_error=False,
                 max_file_size='64mb')
