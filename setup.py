@@ -45,5 +45,6 @@ if __name__ == '__main__':
         extras_require={
             'tests': parse_requirements('requirements/tests.txt'),
             'mim': parse_requirements('requirements/mminstall.txt'),
+            'demo': parse_requirements('requirements/demo.txt'),
         },
         zip_safe=False)

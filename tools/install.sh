@@ -148,8 +148,9 @@ else
 fi
 
 # --- 4. the rest of the stack and mmzs3 ---------------------------------------
-run_logged "installing mmengine, mmseg, mmdet, open_clip and test tools" "$VENV/stack-install.log" \
-  "${PIP[@]}" install -c "$CONSTRAINTS" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+run_logged "installing mmengine, mmseg, mmdet, open_clip, the web demo and test tools" "$VENV/stack-install.log" \
+  "${PIP[@]}" install -c "$CONSTRAINTS" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt" \
+  -r "$ROOT/requirements/demo.txt"
 run_logged "installing mmzs3 in editable mode" "$VENV/mmzs3-install.log" \
   "${PIP[@]}" install -c "$CONSTRAINTS" --no-deps --no-build-isolation -e "$ROOT"
 

@@ -181,8 +181,13 @@ class ZegFormerInferencer(MMSegInferencer):
                   **kwargs) -> Optional[List[np.ndarray]]:
         """Draw overlays with a legend of class names (see
         ``MMSegInferencer.visualize``); the names in the regions, which
-        OpenCV draws in ASCII only, are off unless ``with_labels=True``."""
+        OpenCV draws in ASCII only, are off unless ``with_labels=True``.
+        Array inputs are BGR, as for prediction: they are drawn in RGB, as
+        files are (mmseg's ``visualize`` draws arrays unconverted)."""
         kwargs.setdefault('with_labels', False)
+        inputs = [
+            i[:, :, ::-1] if isinstance(i, np.ndarray) else i for i in inputs
+        ]
         return super().visualize(inputs, preds, **kwargs)
 
     def postprocess(self,
@@ -240,8 +245,14 @@ class ZegFormerInferencer(MMSegInferencer):
             warnings.warn('ZegFormerInferencer: no checkpoint, the model '
                           'has random weights')
             return
-        _load_checkpoint_to_model(model, checkpoint)
         state = checkpoint.get('state_dict', checkpoint)
+        wrong = mismatched_shapes(model.state_dict(), state)
+        if wrong:
+            raise ValueError(
+                f'ZegFormerInferencer: {len(wrong)} weights of the checkpoint '
+                "have other shapes than the config's model (a checkpoint of "
+                f'another config?): {wrong[:5]}')
+        _load_checkpoint_to_model(model, checkpoint)
         missing = [k for k in model.state_dict() if k not in state]
         for tower in CLIP_TOWERS:
             lacking = [k for k in missing if k.startswith(tower + '.')]
@@ -384,6 +395,24 @@ def class_statistics(pred: SegDataSample,
     with np.errstate(invalid='ignore', divide='ignore'):
         scores = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return scores, counts / max(labels.numel(), 1)
+
+
+def mismatched_shapes(expected: dict, state: dict) -> List[str]:
+    """Weights present in both state dicts with different shapes.
+
+    Args:
+        expected (dict): The model's state dict.
+        state (dict): A checkpoint's state dict.
+
+    Returns:
+        list[str]: ``'key: checkpoint shape vs model shape'`` for each.
+    """
+    return [
+        f'{key}: {tuple(state[key].shape)} vs {tuple(value.shape)}'
+        for key, value in expected.items()
+        if key in state and hasattr(state[key], 'shape')
+        and tuple(state[key].shape) != tuple(value.shape)
+    ]
 
 
 def _load_tower(model: nn.Module, tower: str) -> None:

@@ -195,6 +195,8 @@ def test_array_and_folder_inputs_write_overlays(inferencer, files,
     by_path = inferencer(files['image'], return_vis=True)
     np.testing.assert_array_equal(single['predictions'],
                                   by_path['predictions'])
+    np.testing.assert_array_equal(single['visualization'],
+                                  by_path['visualization'])
     assert inferencer.show_progress is False
     out = tmp_path / 'out'
     results = inferencer(
