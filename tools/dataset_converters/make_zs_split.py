@@ -34,7 +34,8 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from mmzs3.utils.class_names import ClassListError, class_list, read_class_names
+from mmzs3.utils.class_names import (ClassListError, class_list,
+                                     read_class_names)
 from mmzs3.utils.safe_checkpoint import atomic_open
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -193,63 +194,8 @@ def py_list(names: Sequence[str]) -> str:
     return '[\n' + ''.join(f'    {name!r},\n' for name in names) + ']'
 
 
-def config_text(args: argparse.Namespace, classes: Sequence[str],
-                unseen: Sequence[str], origin: str) -> str:
-    """The text of the config written next to the split file.
-
-    Args:
-        args (argparse.Namespace): The parsed command line.
-        classes (Sequence[str]): The class list, in label order.
-        unseen (Sequence[str]): The unseen names.
-        origin (str): Comment lines saying how the split was made.
-
-    Returns:
-        str: A config inheriting ``args.model``.
-    """
-    out_dir = osp.abspath(args.out_dir)
-
-    def base(path: str) -> str:
-        return osp.relpath(osp.join(REPO_ROOT, path), out_dir)
-
-    wide = len(classes) > MAX_UINT8_CLASSES
-    load = ("dict(type='LoadWideSegAnnotations', ignore_index=ignore_index)"
-            if wide else "dict(type='LoadAnnotations')")
-    seen = [name for name in classes if name not in unseen]
-    model_name = osp.splitext(osp.basename(args.model))[0]
-    weights = ('' if args.clip_weights is None else
-               f'clip_weights = {args.clip_weights!r}\n')
-    towers = ('' if args.clip_weights is None else
-              '    text_encoder=dict(pretrained=clip_weights),\n'
-              '    clip_classifier=dict(pretrained=clip_weights),\n')
-    data_root = args.data_root or osp.dirname(args.classes) or '.'
-    comments = ''.join(f'# {line}\n' for line in origin.splitlines())
-    return CONFIG_TEMPLATE.format(
-        comments=comments,
-        model_name=model_name,
-        model=base(args.model),
-        runtime=base('configs/_base_/default_runtime.py'),
-        schedule=base('configs/_base_/schedules/schedule_60k.py'),
-        classes=py_list(classes),
-        seen=py_list(seen),
-        unseen=py_list(unseen),
-        data_root=data_root,
-        ignore_index=65535 if wide else 255,
-        bits=16 if wide else 8,
-        crop=args.crop_size,
-        max_iters=args.max_iters,
-        batch_size=args.batch_size,
-        weights=weights,
-        towers=towers,
-        load=load,
-        img_suffix=args.img_suffix,
-        seg_map_suffix=args.seg_map_suffix,
-        reduce_zero_label=args.reduce_zero_label,
-        label_note=('classes[i] names label value i + 1 (0 is ignored)'
-                    if args.reduce_zero_label else
-                    'classes[i] names label value i'))
-
-
-CONFIG_TEMPLATE = '''\
+#: The config written next to the split file; ``{...}`` are filled in.
+CONFIG_TEMPLATE = """\
 # ZegFormer ({model_name}) on your dataset, zero-shot: written by
 # tools/dataset_converters/make_zs_split.py (docs/custom_dataset.md).
 {comments}# The split, one class a line: split.tsv beside this file.
@@ -369,7 +315,63 @@ train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(checkpoint=dict(interval=max_iters))
 custom_hooks = [dict(type='VocabularyHook')]
 randomness = dict(seed=0)
-'''
+"""
+
+
+def config_text(args: argparse.Namespace, classes: Sequence[str],
+                unseen: Sequence[str], origin: str) -> str:
+    """The text of the config written next to the split file.
+
+    Args:
+        args (argparse.Namespace): The parsed command line.
+        classes (Sequence[str]): The class list, in label order.
+        unseen (Sequence[str]): The unseen names.
+        origin (str): Comment lines saying how the split was made.
+
+    Returns:
+        str: A config inheriting ``args.model``.
+    """
+    out_dir = osp.abspath(args.out_dir)
+
+    def base(path: str) -> str:
+        return osp.relpath(osp.join(REPO_ROOT, path), out_dir)
+
+    wide = len(classes) > MAX_UINT8_CLASSES
+    load = ("dict(type='LoadWideSegAnnotations', ignore_index=ignore_index)"
+            if wide else "dict(type='LoadAnnotations')")
+    seen = [name for name in classes if name not in unseen]
+    model_name = osp.splitext(osp.basename(args.model))[0]
+    weights = ('' if args.clip_weights is None else
+               f'clip_weights = {args.clip_weights!r}\n')
+    towers = ('' if args.clip_weights is None else
+              '    text_encoder=dict(pretrained=clip_weights),\n'
+              '    clip_classifier=dict(pretrained=clip_weights),\n')
+    data_root = args.data_root or osp.dirname(args.classes) or '.'
+    comments = ''.join(f'# {line}\n' for line in origin.splitlines())
+    return CONFIG_TEMPLATE.format(
+        comments=comments,
+        model_name=model_name,
+        model=base(args.model),
+        runtime=base('configs/_base_/default_runtime.py'),
+        schedule=base('configs/_base_/schedules/schedule_60k.py'),
+        classes=py_list(classes),
+        seen=py_list(seen),
+        unseen=py_list(unseen),
+        data_root=data_root,
+        ignore_index=65535 if wide else 255,
+        bits=16 if wide else 8,
+        crop=args.crop_size,
+        max_iters=args.max_iters,
+        batch_size=args.batch_size,
+        weights=weights,
+        towers=towers,
+        load=load,
+        img_suffix=args.img_suffix,
+        seg_map_suffix=args.seg_map_suffix,
+        reduce_zero_label=args.reduce_zero_label,
+        label_note=('classes[i] names label value i + 1 (0 is ignored)'
+                    if args.reduce_zero_label else
+                    'classes[i] names label value i'))
 
 
 def origin_note(args: argparse.Namespace, num_classes: int) -> str:
