@@ -32,8 +32,8 @@ def contains_any(label: np.ndarray, class_ids: Sequence[int]) -> bool:
     return bool(np.isin(label, np.asarray(class_ids)).any())
 
 
-def seen_label_map(classes: Sequence[str],
-                   seen_classes: Sequence[str]) -> Dict[int, int]:
+def seen_label_map(classes: Sequence[str], seen_classes: Sequence[str],
+                   ignore_index: int = 255) -> Dict[int, int]:
     """Label map from the full vocabulary to the seen one.
 
     mmseg's ``BaseSegDataset.get_label_map`` builds the same map, but only
@@ -44,13 +44,18 @@ def seen_label_map(classes: Sequence[str],
     Args:
         classes (Sequence[str]): Names of the label values, in order.
         seen_classes (Sequence[str]): The training vocabulary.
+        ignore_index (int): Value of dropped classes: the dataset's ignore
+            index (255, mmseg's value, or 65535 for 16-bit labels, where
+            255 is a class). Defaults to 255.
 
     Returns:
-        dict[int, int]: Old label -> index in ``seen_classes``, or 255 (the
-        value mmseg's label maps use for dropped classes).
+        dict[int, int]: Old label -> index in ``seen_classes``, or
+        ``ignore_index``.
     """
     return {
-        i: list(seen_classes).index(name) if name in seen_classes else 255
+        i:
+        list(seen_classes).index(name) if name in seen_classes else
+        ignore_index
         for i, name in enumerate(classes)
     }
 
@@ -159,7 +164,8 @@ class ZeroShotSegDataset:
         if not type(inner).METAINFO.get('classes') and config_classes:
             # Before ``full_init``, which copies the map into every sample.
             inner.label_map = seen_label_map(config_classes,
-                                             self.seen_classes)
+                                             self.seen_classes,
+                                             inner.ignore_index)
             inner._metainfo['label_map'] = inner.label_map
             self._label_classes = tuple(config_classes)
         return inner

@@ -13,7 +13,7 @@ reader here normalises what is unambiguous and refuses the rest:
 - a blank line between names, a duplicate name or an empty file is an
   error naming the file and the line.
 """
-from typing import List
+from typing import List, Optional, Sequence
 
 from mmengine.dataset import base_dataset
 from mmengine.fileio import get_text, list_from_file
@@ -55,6 +55,26 @@ def read_class_names(filename: str, **kwargs) -> List[str]:
                 f'repeats line {seen[name]}')
         seen[name] = line
     return names
+
+
+def class_list(values: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """Class names from command-line values (``--classes``, ``--unseen``).
+
+    One value is split at commas (``'cat,dog'``); several values are one
+    name each, so names that hold a comma can be given as separate
+    arguments (``'cat' 'person, people'``).
+
+    Args:
+        values (Sequence[str], optional): The values of the option.
+
+    Returns:
+        list[str], optional: The names, stripped; None if ``values`` is.
+    """
+    if values is None:
+        return None
+    if len(values) == 1:
+        return [v.strip() for v in values[0].split(',')]
+    return [v.strip() for v in values]
 
 
 def _list_from_file(filename, *args, **kwargs) -> List[str]:

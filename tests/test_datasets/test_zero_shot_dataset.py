@@ -99,6 +99,25 @@ def test_train_config_named_dataset_is_remapped(tmp_path):
     assert len(strict) == 1
 
 
+def test_config_named_sixteen_bit_dataset_drops_to_65535(tmp_path):
+    """With 16-bit labels and the ignore index 65535, unseen classes map
+    to 65535, not to 255 (which is a class index of a large vocabulary)."""
+    classes = tuple(f'c{i}' for i in range(300))
+    raw = np.array([[0, 255], [256, 65535]], np.uint16)
+    root = write_dataset(str(tmp_path), [raw], dtype=np.uint16)
+    cfg = toy_cfg(root, metainfo=dict(classes=classes))
+    cfg.update(type='BaseSegDataset', img_suffix='.png',
+               seg_map_suffix='.png', ignore_index=65535,
+               pipeline=[dict(type='LoadImageFromFile'),
+                         dict(type='LoadWideSegAnnotations')])
+    seen = tuple(c for c in classes if c not in ('c0', 'c255'))
+    ds = ZeroShotSegDataset(cfg, seen_classes=seen,
+                            unseen_classes=('c0', 'c255'))
+    # c0, c255 unseen -> 65535; c256 is seen index 254; 65535 stays
+    np.testing.assert_array_equal(ds[0]['gt_seg_map'],
+                                  [[65535, 65535], [254, 65535]])
+
+
 def test_train_strict_drops_images_and_caches(tmp_path):
     root = write_dataset(str(tmp_path / 'data'), LABELS)
     cache = str(tmp_path / 'cache' / 'scan.json')

@@ -1,6 +1,8 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """HIoUMetric on hand-made confusion cases with exact expected numbers."""
+import logging
 import os
+import re
 import socket
 
 import numpy as np
@@ -11,6 +13,8 @@ import torch.multiprocessing as mp
 from mmengine.hooks import CheckpointHook
 
 from mmzs3.evaluation import HIoUMetric, class_areas, harmonic_mean
+from mmzs3.evaluation.metrics import hiou_metric
+from mmzs3.evaluation.metrics.hiou_metric import absent_note, percent_cells
 
 CLASSES = ('a', 'b', 'c', 'd')
 META = dict(
@@ -84,6 +88,83 @@ def test_hiou_value_and_split_from_constructor():
     # a 1/2, c 1/2; b absent; d 0 (predicted only) -> seen .5 unseen .25
     assert (m['mIoU_seen'], m['mIoU_unseen']) == (50.0, 25.0)
     assert m['hIoU'] == pytest.approx(33.33)
+
+
+# Unseen class d is in no ground truth. GT3 / PRED3 (2x4):
+GT3 = [[0, 0, 1, 1], [2, 2, 2, 1]]
+PRED3 = [[0, 1, 1, 1], [2, 2, 0, 1]]
+# a: GT 2, pred 2, inter 1 -> 1/3; b: GT 3, pred 4, inter 3 -> 3/4;
+# c: GT 3, pred 2, inter 2 -> 2/3; d: neither -> absent, left out.
+
+
+@pytest.fixture
+def logged(monkeypatch):
+    """Messages the metric logs, with their levels."""
+    messages = []
+    monkeypatch.setattr(
+        hiou_metric, 'print_log',
+        lambda msg, logger=None, level=20: messages.append((msg, level)))
+    return messages
+
+
+def test_unseen_class_absent_from_ground_truth(logged):
+    m = evaluate([sample(PRED3, GT3)])
+    seen, unseen = (1 / 3 + 3 / 4) / 2, 2 / 3
+    assert m['mIoU_seen'] == pytest.approx(round(seen * 100, 2))
+    assert m['mIoU_unseen'] == pytest.approx(66.67)
+    assert m['hIoU'] == pytest.approx(
+        round(2 * seen * unseen / (seen + unseen) * 100, 2))  # 59.77
+    assert m['hIoU'] == pytest.approx(59.77)
+    assert m['mIoU'] == pytest.approx(58.33)  # (1/3 + 3/4 + 2/3) / 3
+    table = next(msg for msg, _ in logged if '| Class' in msg)
+    row_d = next(line for line in table.splitlines()
+                 if re.match(r'\|\s+d\s+\|', line))
+    assert [c.strip() for c in row_d.strip('|').split('|')] == [
+        'd', 'unseen', 'absent', 'absent'
+    ]
+    notes = [(msg, lvl) for msg, lvl in logged if 'ground-truth' in msg]
+    assert notes == [(
+        "HIoUMetric: 1 of 4 classes have no ground-truth pixels in the "
+        "evaluated images: 'd' (unseen; not predicted either: left out of "
+        'the means)', logging.WARNING)]
+
+
+def test_absent_class_that_is_predicted_counts_zero(logged):
+    pred = [[0, 1, 1, 1], [2, 2, 3, 1]]  # one b pixel predicted as d
+    m = evaluate([sample(pred, GT3)])
+    # a: GT 2, pred 1, inter 1 -> 1/2; d: pred 1, GT 0 -> IoU 0, counted
+    seen, unseen = (1 / 2 + 3 / 4) / 2, (2 / 3 + 0) / 2
+    assert m['mIoU_seen'] == 62.5 and m['mIoU_unseen'] == 33.33
+    assert m['hIoU'] == pytest.approx(43.48)  # 10 / 23
+    assert m['hIoU'] == pytest.approx(
+        round(2 * seen * unseen / (seen + unseen) * 100, 2))
+    assert any("'d' (unseen; predicted: IoU 0, counted)" in msg
+               for msg, _ in logged)
+
+
+def test_every_unseen_class_absent_is_named(logged):
+    meta = dict(classes=CLASSES, seen_classes=('a', 'b', 'c'),
+                unseen_classes=('d', ))
+    m = evaluate([sample(PRED3, GT3)], meta=meta)
+    assert np.isnan(m['mIoU_unseen']) and m['hIoU'] == 0.0
+    assert ('HIoUMetric: no unseen class is in the ground truth or the '
+            'predictions, so mIoU_unseen is undefined (NaN) and hIoU is 0',
+            logging.WARNING) in logged
+
+
+def test_table_cells_and_note_helpers():
+    nan = float('nan')
+    assert percent_cells(np.array([0.5, nan, 1 / 3])) == [
+        50.0, 'absent', 33.33
+    ]
+    assert absent_note(('a', 'b'), ('seen', 'unseen'), np.array([3, 4]),
+                       np.array([0.5, 0.25])) is None
+    note = absent_note(('a', 'b', 'c'), ('seen', 'unseen', '-'),
+                       np.array([0, 4, 0]), np.array([0.0, 0.25, nan]))
+    assert note == (
+        'HIoUMetric: 2 of 3 classes have no ground-truth pixels in the '
+        "evaluated images: 'a' (seen; predicted: IoU 0, counted), 'c' (-; "
+        'not predicted either: left out of the means)')
 
 
 def test_harmonic_mean_edge_cases():

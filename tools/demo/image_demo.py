@@ -16,14 +16,14 @@ separates synonyms). Class-list files hold one class per line.
 """
 import argparse
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
 
 from mmzs3.apis import ZegFormerInferencer
 from mmzs3.models.text_encoders import TEMPLATE_SETS
-from mmzs3.utils.class_names import read_class_names
+from mmzs3.utils.class_names import class_list, read_class_names
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -66,15 +66,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='folder of model-index checkpoints '
         '(default: $MMZS3_CHECKPOINT_DIR or ./checkpoints)')
     return parser.parse_args(argv)
-
-
-def class_list(values: Optional[List[str]]) -> Optional[List[str]]:
-    """``--classes`` values: one string is split at commas."""
-    if values is None:
-        return None
-    if len(values) == 1:
-        return [v.strip() for v in values[0].split(',')]
-    return values
 
 
 def templates_arg(value: Optional[str]):

@@ -1,6 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
+import logging
 from collections import OrderedDict
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -88,13 +89,57 @@ def group_scores(iou: np.ndarray, acc: np.ndarray, inter: np.ndarray,
         aAcc=float(inter[members].sum() / pixels) if pixels else float('nan'))
 
 
+def percent_cells(values: np.ndarray) -> List[Union[float, str]]:
+    """Per-class scores for the log table, in percent.
+
+    Args:
+        values (np.ndarray): Per-class IoU or accuracy, shape (K, ), NaN
+            where the class has no pixel to score.
+
+    Returns:
+        list: Percent rounded to two decimals, ``'absent'`` for NaN.
+    """
+    return [
+        'absent' if np.isnan(v) else round(float(v) * 100, 2) for v in values
+    ]
+
+
+def absent_note(classes: Sequence[str], splits: Sequence[str],
+                gt_area: np.ndarray, iou: np.ndarray) -> Optional[str]:
+    """Name the classes without ground-truth pixels, and what their IoU does.
+
+    Args:
+        classes (Sequence[str]): Class names, K of them.
+        splits (Sequence[str]): ``'seen'``, ``'unseen'`` or ``'-'`` each.
+        gt_area (np.ndarray): Ground-truth pixel counts, shape (K, ).
+        iou (np.ndarray): Per-class IoU, shape (K, ).
+
+    Returns:
+        str, optional: One line for the log, None if every class has
+        ground truth.
+    """
+    absent = np.flatnonzero(gt_area == 0)
+    if not absent.size:
+        return None
+    parts = [
+        f'{classes[i]!r} ({splits[i]}; ' +
+        ('not predicted either: left out of the means)' if np.isnan(iou[i])
+         else 'predicted: IoU 0, counted)') for i in absent
+    ]
+    return (f'HIoUMetric: {absent.size} of {len(classes)} classes have no '
+            'ground-truth pixels in the evaluated images: ' +
+            ', '.join(parts))
+
+
 @METRICS.register_module()
 class HIoUMetric(IoUMetric):
     """Generalised zero-shot metric: seen, unseen and harmonic mean IoU.
 
     Per-class IoU and accuracy are mmseg's. A class absent from both the
     ground truth and the prediction has IoU NaN and is left out of every
-    mean (NaN-safe); a class only predicted has IoU 0 and counts. Means
+    mean (NaN-safe); a class only predicted has IoU 0 and counts. The log
+    names every class without ground-truth pixels and shows ``absent`` in
+    the table where a class has nothing to score. Means
     over a group are taken over its classes, so ``mIoU_seen`` is the mean
     IoU of the seen classes. ``hIoU = 2 * S * U / (S + U)`` with S, U the
     seen and unseen mIoU, 0 when S + U = 0 or either group is empty. Split
@@ -180,13 +225,23 @@ class HIoUMetric(IoUMetric):
                 metrics[key + suffix] = value
         metrics['hIoU'] = harmonic_mean(metrics['mIoU_seen'],
                                         metrics['mIoU_unseen'])
-        self._log_table(classes, iou, acc, seen_mask, unseen_mask)
+        self._log_table(classes, iou, acc, label, seen_mask, unseen_mask)
+        for suffix in ('_seen', '_unseen'):
+            if groups[suffix].any() and np.isnan(metrics['mIoU' + suffix]):
+                print_log(
+                    f'HIoUMetric: no {suffix[1:]} class is in the ground '
+                    f'truth or the predictions, so mIoU{suffix} is '
+                    'undefined (NaN) and hIoU is 0',
+                    logger='current',
+                    level=logging.WARNING)
         return {k: round(float(v) * 100, 2) for k, v in metrics.items()}
 
     @staticmethod
     def _log_table(classes: Sequence[str], iou: np.ndarray, acc: np.ndarray,
-                   seen_mask: np.ndarray, unseen_mask: np.ndarray) -> None:
-        """Log mmseg's per-class table with a ``Split`` column."""
+                   gt_area: np.ndarray, seen_mask: np.ndarray,
+                   unseen_mask: np.ndarray) -> None:
+        """Log mmseg's per-class table with a ``Split`` column, and the
+        classes without ground truth."""
         splits: List[str] = [
             'unseen' if u else ('seen' if s else '-')
             for s, u in zip(seen_mask, unseen_mask)
@@ -194,8 +249,11 @@ class HIoUMetric(IoUMetric):
         table = PrettyTable()
         table.add_column('Class', list(classes))
         table.add_column('Split', splits)
-        table.add_column('IoU', np.round(iou * 100, 2).tolist())
-        table.add_column('Acc', np.round(acc * 100, 2).tolist())
+        table.add_column('IoU', percent_cells(iou))
+        table.add_column('Acc', percent_cells(acc))
         logger: MMLogger = MMLogger.get_current_instance()
         print_log('per class results:', logger)
         print_log('\n' + table.get_string(), logger=logger)
+        note = absent_note(classes, splits, gt_area, iou)
+        if note:
+            print_log(note, logger=logger, level=logging.WARNING)
