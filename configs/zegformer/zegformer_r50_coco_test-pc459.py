@@ -1,11 +1,12 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 # Cross-dataset test: ZegFormer R50 trained on COCO-Stuff 156
 # (zegformer_r50_coco.py) evaluated on PASCAL Context-459 (all names count as
-# seen: read mIoU); the 459 names are user-supplied (docs/dataset_prepare.md).
-# Test only (no training loop):
+# seen: read mIoU). Test only (no training loop):
 #   tools/test.py configs/zegformer/zegformer_r50_coco_test-pc459.py CKPT
-# As the only official cross-vocabulary evaluation (COCO -> ADE-847, spec
-# §6.4), segments are classified by the CLIP image branch alone (img),
+# The synonym lists of FC-CLIP / ODISE instead of the plain names:
+#   --cfg-options test_dataloader.dataset.dataset.class_names=synonyms
+# As the only official cross-vocabulary evaluation (COCO -> ADE-847),
+# segments are classified by the CLIP image branch alone (img),
 # gamma 0; other modes: --cfg-options model.test_mode=fuse_all (or seg).
 _base_ = [
     '../_base_/models/zegformer_r50.py',

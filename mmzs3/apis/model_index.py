@@ -101,5 +101,17 @@ def resolve_model(name: str,
             f'file {weights} (set ${CHECKPOINT_DIR_ENV} or checkpoint_dir to '
             f'its folder). Download {official} and convert it: python '
             'tools/model_converters/zegformer2mmzs3.py '
-            f'{official} {weights} --clip ViT-B-16.pt (docs/model_zoo.md)')
+            f'{official} {weights} --clip ViT-B-16.pt --dataset '
+            f'{converter_dataset(entry["Name"])} (docs/model_zoo.md)')
     return entry['Config'], weights
+
+
+#: Model-name suffix -> the converter's ``--dataset`` (the training set).
+_CONVERTER_DATASETS = {'coco': 'coco-stuff', 'voc': 'voc', 'ade847': 'ade847'}
+
+
+def converter_dataset(name: str) -> str:
+    """The converter's ``--dataset`` for a model name (``*_coco``,
+    ``*_voc``, ``*_ade847``), or a placeholder naming the choices."""
+    suffix = name.rsplit('_', 1)[-1]
+    return _CONVERTER_DATASETS.get(suffix, '<coco-stuff|voc|ade847>')

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmengine.structures import PixelData
 from mmseg.apis import MMSegInferencer
@@ -16,6 +17,7 @@ from mmseg.apis.mmseg_inferencer import InputsType
 from mmseg.structures import SegDataSample
 from torch import nn
 
+from mmzs3.datasets.splits import checkpoint_vocabulary
 from mmzs3.registry import VISUALIZERS
 from mmzs3.utils.class_names import read_class_names
 from mmzs3.utils.typing_utils import ConfigType
@@ -50,10 +52,13 @@ class ZegFormerInferencer(MMSegInferencer):
             model index's local file for a model name).
         classes (str | Sequence[str], optional): The vocabulary: names
             (``', '`` separates synonyms) or a class-list file. Defaults to
-            None (the checkpoint's ``dataset_meta`` classes, if any).
+            None (the classes the checkpoint's ``meta['dataset_meta']``
+            names, if any: the full vocabulary of its zero-shot split).
         seen_classes (str | Sequence[str], optional): Names treated as seen
-            (calibrated with γ, fused as seen). Defaults to None (the
-            checkpoint's or config's seen classes; none means all unseen).
+            (calibrated with γ, fused as seen). Defaults to None: the
+            checkpoint's seen names that are in the vocabulary, else the
+            config's; with none known every class is unseen, and the model
+            warns once when that matters (γ > 0 or ``'fused'`` mode).
         templates (str | Sequence[str], optional): Prompt templates of the
             segment classifier (a set name or a list). Defaults to None
             (the config's).
@@ -64,6 +69,10 @@ class ZegFormerInferencer(MMSegInferencer):
             checkpoints. Defaults to None (``$MMZS3_CHECKPOINT_DIR`` or
             ``./checkpoints``).
         scope (str): Registry scope. Defaults to 'mmseg'.
+        gamma (float, optional): The calibration γ subtracted from seen
+            classes. Defaults to None: the checkpoint's ``meta['gamma']``
+            (the official evaluation's, written by the converter), else
+            the config's.
     """
 
     def __init__(self,
@@ -75,10 +84,12 @@ class ZegFormerInferencer(MMSegInferencer):
                  test_mode: Optional[str] = None,
                  device: Optional[str] = None,
                  checkpoint_dir: Optional[str] = None,
-                 scope: str = 'mmseg') -> None:
+                 scope: str = 'mmseg',
+                 gamma: Optional[float] = None) -> None:
         self.checkpoint_dir = checkpoint_dir
         self._user_weights = weights
-        self._overrides = dict(templates=templates, test_mode=test_mode)
+        self._overrides = dict(
+            templates=templates, test_mode=test_mode, gamma=gamma)
         self._checkpoint_meta: dict = {}
         super().__init__(model=model, weights=weights, device=device,
                          scope=scope)
@@ -104,7 +115,7 @@ class ZegFormerInferencer(MMSegInferencer):
         if seen_classes is not None:
             seen = parse_vocabulary(seen_classes, 'seen_classes',
                                     allow_empty=True)
-        elif self._checkpoint_meta.get('seen_classes'):
+        elif self._checkpoint_meta.get('seen_classes') is not None:
             seen = [n for n in self._checkpoint_meta['seen_classes']
                     if n in names]
         self.model.set_vocabulary(names, seen_classes=seen, mode='test')
@@ -265,8 +276,21 @@ class ZegFormerInferencer(MMSegInferencer):
         if others:
             raise KeyError(f'ZegFormerInferencer: the checkpoint lacks '
                            f'{len(others)} weights of the model: {others}')
-        self._checkpoint_meta = dict(
-            checkpoint.get('meta', {}).get('dataset_meta') or {})
+        self._checkpoint_meta = checkpoint_meta(checkpoint)
+        self._apply_checkpoint_gamma(model)
+
+    def _apply_checkpoint_gamma(self, model: nn.Module) -> None:
+        """Use the checkpoint's γ unless the caller gave one."""
+        gamma = self._checkpoint_meta['gamma']
+        if (gamma is None or self._overrides['gamma'] is not None
+                or not hasattr(model, 'gamma')):
+            return
+        if gamma != model.gamma:
+            print_log(
+                f'ZegFormerInferencer: gamma {gamma} from the checkpoint '
+                f'(the config has {model.gamma}; pass gamma=... to choose)',
+                logger='current')
+        model.gamma = gamma
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline (also inside dataset wrappers) without
@@ -279,6 +303,26 @@ class ZegFormerInferencer(MMSegInferencer):
         return VISUALIZERS.build(dict(type='OpenVocabSegVisualizer',
                                       name=name))
 
+
+
+def checkpoint_meta(checkpoint: dict) -> dict:
+    """The vocabulary, seen names and γ a checkpoint's ``meta`` records.
+
+    Args:
+        checkpoint (dict): A loaded checkpoint.
+
+    Returns:
+        dict: ``classes`` and ``seen_classes`` (tuples of names, or None;
+        see :func:`mmzs3.datasets.splits.checkpoint_vocabulary`) and
+        ``gamma`` (float, or None).
+    """
+    meta = checkpoint.get('meta') or {}
+    classes, seen = checkpoint_vocabulary(meta.get('dataset_meta'))
+    gamma = meta.get('gamma')
+    return dict(
+        classes=classes,
+        seen_classes=seen,
+        gamma=None if gamma is None else float(gamma))
 
 
 def parse_vocabulary(names: VocabularyType,

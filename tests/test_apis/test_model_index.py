@@ -6,6 +6,7 @@ import pytest
 
 from mmzs3.apis import (get_model_entry, list_models, load_model_index,
                         resolve_model)
+from mmzs3.apis.model_index import converter_dataset
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -40,5 +41,8 @@ def test_missing_checkpoint_and_unknown_name_are_clear(tmp_path):
     message = str(err.value)
     assert str(tmp_path / 'zegformer_r50_coco.pth') in message
     assert 'zegformer2mmzs3.py' in message
+    assert '--dataset coco-stuff' in message
+    assert converter_dataset('zegformer_r101_voc') == 'voc'
+    assert converter_dataset('zegformer_r50_ade847') == 'ade847'
     with pytest.raises(KeyError, match='zegformer_r50_voc'):
         resolve_model('zegformer_r18_coco', str(tmp_path))

@@ -304,3 +304,30 @@ def test_mode_and_templates_override_the_config(files):
                                             'art of the {}.')
     assert not model.seen_mask().any()
     assert inferencer.classes == ('cat', 'dog')
+
+
+def test_training_checkpoint_gives_the_full_split(files, tmp_path):
+    """mmengine's CheckpointHook stores the train dataset's metainfo: for
+    a ZeroShotSegDataset, the seen classes only (unseen names are hidden
+    in training) and ``zs_split``, which gives back the full vocabulary."""
+    from mmzs3.datasets import ZeroShotSegDataset, get_split
+    train = ZeroShotSegDataset(
+        dict(type='COCOStuffZS171Dataset', data_root=str(tmp_path),
+             pipeline=[]),
+        zs_split='coco_stuff_171', split='train', lazy_init=True)
+    meta = train.metainfo
+    coco = get_split('coco_stuff_171')
+    assert tuple(meta['classes']) == coco.seen_classes
+    assert meta['unseen_classes'] == ()
+    checkpoint = tmp_path / 'iter_10.pth'
+    torch.save(dict(state_dict=torch.load(files['checkpoint'])['state_dict'],
+                    meta=dict(dataset_meta=meta)), checkpoint)
+    inferencer = ZegFormerInferencer(files['config'], str(checkpoint),
+                                     device='cpu')
+    assert inferencer.classes == coco.classes
+    assert inferencer.model.seen_classes == coco.seen_classes
+    assert int(inferencer.model.seen_mask().sum()) == 156
+    assert inferencer.model.gamma == 0.1  # no gamma stored: the config's
+    # the user's vocabulary: the stored seen names it contains are seen
+    inferencer.set_vocabulary(['giraffe', 'person', 'dragon'])
+    assert inferencer.model.seen_mask().tolist() == [False, True, False]

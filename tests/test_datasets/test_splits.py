@@ -9,13 +9,14 @@ from mmseg.datasets import (ADE20KDataset, PascalContextDataset59,
 
 from mmzs3.datasets import get_split
 from mmzs3.datasets.splits import (ADE20K_FULL_847_TABLE, COCO_STUFF_171_TABLE,
-                                   SPLITS)
+                                   SPLITS, checkpoint_vocabulary)
 
 # Copies of shared/reference's split TSVs, shipped so that CI checks them.
 REF = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data',
                'splits')
 COCO_TSV = osp.join(REF, 'zegformer_cocostuff171_split.tsv')
 ADE_TSV = osp.join(REF, 'zegformer_ade847_freq_split.tsv')
+PC459_TSV = osp.join(REF, 'pascal_context459_classes.tsv')
 COCO_UNSEEN = ('cow', 'giraffe', 'suitcase', 'frisbee', 'skateboard',
                'carrot', 'scissors', 'cardboard', 'clouds', 'grass',
                'playingfield', 'river', 'road', 'tree', 'wall-concrete')
@@ -109,6 +110,62 @@ def test_cross_dataset_vocabularies():
             split.classes)
 
 
+def test_pascal_context_459_matches_reference_tsv():
+    rows = read_tsv(PC459_TSV)
+    plain = get_split('pascal_context_459')
+    synonyms = get_split('pascal_context_459_synonyms')
+    assert [int(r[0]) for r in rows] == list(range(459))
+    assert [int(r[2]) for r in rows] == list(range(1, 460))  # source ids
+    assert plain.classes == tuple(r[1] for r in rows)
+    # the TSV joins synonyms with ',', the text encoder splits at ', '
+    assert synonyms.classes == tuple(r[3].replace(',', ', ') for r in rows)
+    for split in (plain, synonyms):
+        assert len(split.classes) == len(set(split.classes)) == 459
+        assert split.seen_classes == split.classes
+        assert split.unseen_classes == ()
+
+
+def test_pascal_context_459_known_labels():
+    plain = get_split('pascal_context_459').classes
+    synonyms = get_split('pascal_context_459_synonyms').classes
+    # (label, plain name, synonym list) as in the release's labels.txt
+    # (source id = label + 1) and the FC-CLIP / ODISE benchmark names
+    for label, name, listed in (
+            (0, 'accordion', 'accordion'),
+            (1, 'aeroplane', 'aeroplane, aeroplanes, airplanes, airplane'),
+            (8, 'bag', 'bag, bags'),
+            (17, 'bed', 'bed, beds'),
+            (458, 'wool', 'wool')):
+        assert (plain[label], synonyms[label]) == (name, listed)
+    assert plain.index('person') == 283
+    assert synonyms[283].startswith('person, child, girl, boy')
+
+
 def test_unknown_split_raises_with_names():
-    with pytest.raises(KeyError, match='459'):
-        get_split('pascal_context_459')
+    with pytest.raises(KeyError, match='pascal_context_459'):
+        get_split('pascal_context_460')
+
+
+def test_split_dataset_meta_round_trips_through_checkpoint_vocabulary():
+    coco = get_split('coco_stuff_171')
+    meta = coco.dataset_meta()
+    assert meta['zs_split'] == 'coco_stuff_171'
+    assert (len(meta['classes']), len(meta['seen_classes']),
+            len(meta['unseen_classes'])) == (171, 156, 15)
+    assert checkpoint_vocabulary(meta) == (coco.classes, coco.seen_classes)
+    # a training set's metainfo: seen classes only, unseen names hidden
+    train = dict(classes=coco.seen_classes, seen_classes=coco.seen_classes,
+                 unseen_classes=(), zs_split='coco_stuff_171')
+    assert checkpoint_vocabulary(train) == (coco.classes, coco.seen_classes)
+    # no registered split: classes + unseen; without seen_classes, every
+    # class that is not unseen was trained on
+    assert checkpoint_vocabulary(
+        dict(classes=('a', 'b'), unseen_classes=('c', ))) == (('a', 'b',
+                                                                'c'),
+                                                               ('a', 'b'))
+    assert checkpoint_vocabulary(dict(classes=['a', 'b'])) == (('a', 'b'),
+                                                               ('a', 'b'))
+    assert checkpoint_vocabulary(
+        dict(classes=['a', 'b'], seen_classes=[])) == (('a', 'b'), ())
+    assert checkpoint_vocabulary(None) == (None, None)
+    assert checkpoint_vocabulary(dict(palette=[[0, 0, 0]])) == (None, None)

@@ -71,3 +71,31 @@ def test_clear_errors():
     with pytest.raises(TypeError, match='set_vocabulary'):
         VocabularyHook().before_train(
             _runner(nn.Linear(1, 1), train=dict(classes=['x'])))
+
+
+def test_seen_names_of_the_loaded_checkpoint():
+    """A test set without split keys (a plain mmseg dataset) takes the seen
+    names the checkpoint records, unless the model's config sets some."""
+    checkpoint = dict(meta=dict(dataset_meta=dict(
+        classes=['cat', 'tree', 'dog'], seen_classes=['cat', 'dog'],
+        unseen_classes=['tree'])))
+    model = RecordingModel()
+    model.seen_classes = None
+    runner = _runner(model, test=dict(classes=('dog', 'sky', 'tree')))
+    hook = VocabularyHook()
+    hook.before_test(runner)
+    hook.after_load_checkpoint(runner, checkpoint)
+    hook.before_test(runner)
+    model.seen_classes = ('sky', )
+    hook.before_test(runner)
+    assert model.calls == [
+        ('test', ('dog', 'sky', 'tree'), None),
+        ('test', ('dog', 'sky', 'tree'), ('dog', )),
+        ('test', ('dog', 'sky', 'tree'), None),  # the model's own
+    ]
+    # a training checkpoint names the classes it trained on: all seen
+    model.seen_classes = None
+    hook.after_load_checkpoint(
+        runner, dict(meta=dict(dataset_meta=dict(classes=['sky']))))
+    hook.before_test(runner)
+    assert model.calls[-1] == ('test', ('dog', 'sky', 'tree'), ('sky', ))

@@ -4,6 +4,7 @@ import importlib.util
 import os
 import os.path as osp
 import pickle
+import tarfile
 
 import cv2
 import numpy as np
@@ -215,3 +216,137 @@ def test_ade_converter_refuses_an_index_carrying_code(tmp_path):
     with pytest.raises(ValueError, match=r'index_ade20k\.pkl.*system'):
         tool.main([str(tmp_path), str(tmp_path / 'out')])
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------- PC-459
+PC459_IDS = {  # image id -> LabelMap of source ids (0 = unlabelled)
+    '2008_000002': np.array([[0, 1, 2], [459, 284, 0]], np.uint16),
+    '2008_000003': np.array([[18, 18, 300], [1, 0, 459]], np.uint16),
+    '2008_000007': np.array([[5, 6], [7, 8]], np.uint16),
+}
+
+
+def write_pc459_release(root, label_maps=PC459_IDS, sizes=None):
+    """VOC2010 with JPEGImages and ImageSets/Main, and trainval.tar.gz
+    holding ``trainval/<id>.mat`` files with a uint16 ``LabelMap``."""
+    voc = root / 'VOCdevkit' / 'VOC2010'
+    os.makedirs(voc / 'JPEGImages')
+    os.makedirs(voc / 'ImageSets' / 'Main')
+    mats = root / 'trainval'
+    os.makedirs(mats)
+    for image_id, ids in label_maps.items():
+        h, w = (sizes or {}).get(image_id, ids.shape)
+        cv2.imwrite(str(voc / 'JPEGImages' / f'{image_id}.jpg'),
+                    np.full((h, w, 3), 90, np.uint8))
+        scipy.io.savemat(str(mats / f'{image_id}.mat'), dict(LabelMap=ids))
+    # 2008_000004 is in VOC2010's list but has no PASCAL Context label
+    (voc / 'ImageSets/Main/train.txt').write_text(
+        '2008_000002\n2008_000004\n2008_000007\n')
+    (voc / 'ImageSets/Main/val.txt').write_text('2008_000003\n')
+    release = root / 'trainval.tar.gz'
+    with tarfile.open(release, 'w:gz') as tar:
+        tar.add(mats, arcname='trainval')
+    return voc, release
+
+
+def read_label(path):
+    label = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    assert label is not None and label.dtype == np.uint16
+    return label
+
+
+def test_pascal_context_459_converter(tmp_path):
+    tool = load_tool('pascal_context_459')
+    voc, release = write_pc459_release(tmp_path)
+    assert scipy.io.loadmat(str(tmp_path / 'trainval' / '2008_000002.mat'))[
+        'LabelMap'].dtype == np.uint16
+    tool.main([str(voc), str(release)])
+    out = voc / 'annotations_ctx459'
+    np.testing.assert_array_equal(
+        read_label(out / '2008_000002.png'),
+        [[65535, 0, 1], [458, 283, 65535]])
+    np.testing.assert_array_equal(
+        read_label(out / '2008_000003.png'), [[17, 17, 299], [0, 65535, 458]])
+    np.testing.assert_array_equal(
+        read_label(out / '2008_000007.png'), [[4, 5], [6, 7]])
+    classes = get_split('pascal_context_459').classes
+    assert [classes[v] for v in (0, 1, 17, 283, 458)] == [
+        'accordion', 'aeroplane', 'bed', 'person', 'wool']
+    lists = voc / 'ImageSets' / 'SegmentationContext'
+    assert (lists / 'train.txt').read_text().split() == [
+        '2008_000002', '2008_000007']
+    assert (lists / 'val.txt').read_text().split() == ['2008_000003']
+
+    # resumable: valid outputs and existing lists are kept; the extracted
+    # folder works as the release too
+    mtime = os.stat(out / '2008_000002.png').st_mtime_ns
+    (out / '2008_000003.png').write_bytes(b'broken')
+    (lists / 'val.txt').write_text('2008_000003\n2008_000002\n')
+    tool.main([str(voc), str(tmp_path / 'trainval')])
+    assert os.stat(out / '2008_000002.png').st_mtime_ns == mtime
+    np.testing.assert_array_equal(
+        read_label(out / '2008_000003.png'), [[17, 17, 299], [0, 65535, 458]])
+    assert (lists / 'val.txt').read_text().split() == [
+        '2008_000003', '2008_000002']
+
+
+def test_pascal_context_459_config_reads_converted_labels(tmp_path):
+    """The test-pc459 config's dataset, on the converted release, with no
+    names file: plain or synonym names, the same labels."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmzs3.registry import DATASETS
+    tool = load_tool('pascal_context_459')
+    voc, release = write_pc459_release(tmp_path)
+    tool.main([str(voc), str(release)])
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(osp.dirname(TOOLS)),
+                 'configs/zegformer/zegformer_r50_coco_test-pc459.py'))
+    loader = cfg.test_dataloader.dataset
+    loader.dataset.data_root = str(voc)
+    test = DATASETS.build(loader)
+    assert len(test) == 1  # val.txt: 2008_000003
+
+    def label(dataset):
+        # labels load after the resize: the original size
+        return dataset[0]['data_samples'].gt_sem_seg.data[0]
+
+    np.testing.assert_array_equal(label(test),
+                                  [[17, 17, 299], [0, 65535, 458]])
+    meta = test.metainfo
+    assert len(meta['classes']) == 459 and meta['classes'][17] == 'bed'
+    assert meta['seen_classes'] == meta['classes']
+    loader.dataset.class_names = 'synonyms'
+    synonyms = DATASETS.build(loader)
+    assert synonyms.metainfo['classes'][17] == 'bed, beds'
+    assert synonyms.metainfo['classes'][1].startswith('aeroplane, ')
+    np.testing.assert_array_equal(label(synonyms),
+                                  [[17, 17, 299], [0, 65535, 458]])
+    loader.dataset.class_names = 'fancy'
+    with pytest.raises(ValueError, match="'plain', 'synonyms'"):
+        DATASETS.build(loader)
+
+
+def test_pascal_context_459_converter_refuses_bad_input(tmp_path):
+    tool = load_tool('pascal_context_459')
+    bad = dict(PC459_IDS)
+    bad['2008_000003'] = np.array([[1, 460]], np.uint16)
+    voc, release = write_pc459_release(tmp_path, bad)
+    with pytest.raises(ValueError, match=r'2008_000003\.mat.*\[460\]'):
+        tool.main([str(voc), str(release)])
+    other = tmp_path / 'other'
+    voc, release = write_pc459_release(
+        other, sizes={'2008_000002': (5, 7)})
+    with pytest.raises(ValueError, match=r'2008_000002.*\(2, 3\).*\(5, 7\)'):
+        tool.main([str(voc), str(release)])
+    (other / 'trainval' / '2008_000002.mat').write_bytes(b'garbage')
+    with pytest.raises(ValueError, match=r'Cannot read.*2008_000002\.mat'):
+        tool.main([str(voc), str(other / 'trainval')])
+    os.remove(voc / 'JPEGImages' / '2008_000002.jpg')
+    with pytest.raises(ValueError, match=r'2008_000002\.jpg'):
+        tool.main([str(voc), str(release)])
+    (tmp_path / 'broken.tar.gz').write_bytes(b'not a tar')
+    with pytest.raises(ValueError, match=r'broken\.tar\.gz'):
+        tool.main([str(voc), str(tmp_path / 'broken.tar.gz')])

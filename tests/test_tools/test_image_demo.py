@@ -108,3 +108,30 @@ def test_model_name_without_local_checkpoint_names_the_file(files):
         ])
     assert str(files / 'ckpts' / 'zegformer_r50_coco.pth') in str(info.value)
     assert 'zegformer2mmzs3.py' in str(info.value)
+
+
+def test_classes_default_to_the_checkpoint(files, capsys, monkeypatch):
+    """Without --classes the checkpoint's names are used; a checkpoint
+    without names gets a clear error."""
+    monkeypatch.setenv('MMZS3_TEXT_EMBEDDING_CACHE', 'off')
+    stored = files / 'stored.pth'
+    torch.save(
+        dict(state_dict=build_tiny_model().state_dict(),
+             meta=dict(dataset_meta=dict(classes=['red', 'blue', 'green'],
+                                         seen_classes=['red']),
+                       gamma=0.3)), stored)
+    demo = load_demo()
+    out = files / 'stored.png'
+    demo.main([str(files / 'demo.png'), str(files / 'tiny.py'),
+               str(stored), '--out-file', str(out)])
+    printed = capsys.readouterr().out
+    rows = printed.splitlines()
+    header = next(i for i, r in enumerate(rows)
+                  if r.split() == ['class', 'pixels', 'score'])
+    names = {r.split()[0] for r in rows[header + 1:-1]
+             if not r.startswith('(')}
+    assert names and names <= {'red', 'blue', 'green'}
+    assert osp.isfile(out)
+    with pytest.raises(SystemExit, match='--classes'):
+        demo.main([str(files / 'demo.png'), str(files / 'tiny.py'),
+                   str(files / 'tiny.pth')])

@@ -1,22 +1,27 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """The official-checkpoint converter on random detectron2-layout weights
 with every key and shape of the reference key lists."""
+import argparse
 import importlib.util
 import os.path as osp
 import sys
 
+import numpy as np
 import open_clip
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmzs3.apis import ZegFormerInferencer
+from mmzs3.datasets import get_split
 from mmzs3.models.utils.open_clip_utils import build_open_clip, keep_part
 from mmzs3.registry import MODELS
 from ..conftest import Exploit
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 KEYS = osp.join(REPO, 'tests', 'data', 'zegformer_keys')
+COCO = get_split('coco_stuff_171')
 sys.path.insert(0, osp.join(REPO, 'tests', 'test_models', 'test_segmentors'))
 from tiny_zegformer import tiny_clip_cfg  # noqa: E402
 
@@ -183,11 +188,13 @@ def test_cli_stores_user_clip_weights_jit_and_plain(tmp_path, monkeypatch):
         monkeypatch.setattr(sys, 'argv', [
             'zegformer2mmzs3.py',
             str(src), str(dst), '--clip',
-            str(weights)
+            str(weights), '--dataset', 'voc'
         ])
         conv.main()
         ckpt = torch.load(dst, weights_only=False)
         assert ckpt['meta']['converted_from'] == 'official.pth'
+        assert ckpt['meta']['dataset_meta']['zs_split'] == 'voc_20'
+        assert ckpt['meta']['gamma'] == 0.0
         state = ckpt['state_dict']
         assert torch.equal(state['text_encoder.model.text_projection'],
                            clip.text_projection)
@@ -218,7 +225,7 @@ def test_cli_refuses_pickled_code_and_nan_weights(tmp_path, monkeypatch):
                src)
     dst = tmp_path / 'out.pth'
     monkeypatch.setattr(sys, 'argv', ['zegformer2mmzs3.py', str(src),
-                                      str(dst)])
+                                      str(dst), '--dataset', 'coco-stuff'])
     with pytest.raises(UnsafeCheckpointError, match=r'evil\.pth.*system'):
         conv.main()
     assert not marker.exists() and not dst.exists()
@@ -228,3 +235,161 @@ def test_cli_refuses_pickled_code_and_nan_weights(tmp_path, monkeypatch):
     with pytest.raises(NonFiniteCheckpointError, match='query_embed'):
         conv.main()
     assert not dst.exists()
+
+
+def convert_cli(monkeypatch, *argv):
+    monkeypatch.setattr(sys, 'argv', ['zegformer2mmzs3.py', *map(str, argv)])
+    conv.main()
+
+
+def test_cli_needs_the_training_set(tmp_path, monkeypatch, capsys):
+    src = tmp_path / 'official.pth'
+    torch.save({'model': random_official(50)}, src)
+    with pytest.raises(SystemExit):
+        convert_cli(monkeypatch, src, tmp_path / 'out.pth')
+    assert '--dataset' in capsys.readouterr().err
+    assert not (tmp_path / 'out.pth').exists()
+
+
+def vocabulary(depth=50, dataset=None, split_file=None, gamma=None):
+    return conv.vocabulary_meta(
+        argparse.Namespace(dataset=dataset, split_file=split_file,
+                           gamma=gamma), depth)
+
+
+def test_stored_vocabulary_and_gamma(tmp_path):
+    voc = get_split('voc_20')
+    meta = vocabulary(dataset='voc')
+    assert meta['dataset_meta'] == dict(
+        classes=list(voc.classes), seen_classes=list(voc.seen_classes),
+        unseen_classes=['potted plant', 'sheep', 'sofa', 'train',
+                        'tvmonitor'], zs_split='voc_20')
+    # the official evaluations: R50 VOC without calibration, R101 with 0.1
+    assert meta['gamma'] == 0.0
+    assert vocabulary(101, dataset='voc')['gamma'] == 0.1
+    assert vocabulary(dataset='coco-stuff')['gamma'] == 0.1
+    meta = vocabulary(dataset='ade847', gamma=0.25)
+    assert meta['gamma'] == 0.25
+    assert len(meta['dataset_meta']['seen_classes']) == 572
+    # a split TSV (the shipped copy of the COCO-Stuff table), or a class
+    # list (all seen): the names, no gamma unless given
+    tsv = osp.join(REPO, 'tests', 'data', 'splits',
+                   'zegformer_cocostuff171_split.tsv')
+    names = tmp_path / 'names.txt'
+    names.write_text('cat\ndog\n')
+    for split_file, classes, seen in (
+            (tsv, COCO.classes, COCO.seen_classes),
+            (str(names), ('cat', 'dog'), ('cat', 'dog'))):
+        meta = vocabulary(split_file=split_file)
+        assert 'gamma' not in meta
+        assert tuple(meta['dataset_meta']['classes']) == classes
+        assert tuple(meta['dataset_meta']['seen_classes']) == seen
+        assert meta['dataset_meta']['zs_split'] is None
+    assert vocabulary(split_file=str(names), gamma=0.2)['gamma'] == 0.2
+    bad = tmp_path / 'bad.tsv'
+    bad.write_text('name\tsplit\ncat\tseen\ndog\tmaybe\n')
+    with pytest.raises(ValueError, match=r'bad\.tsv, line 3.*maybe'):
+        vocabulary(split_file=str(bad))
+    bad.write_text('class\tseen\ncat\tyes\n')
+    with pytest.raises(ValueError, match=r"bad\.tsv.*'name' and 'split'"):
+        vocabulary(split_file=str(bad))
+
+
+def clip512_cfg(type_name):
+    """The tiny CLIP towers with ViT-B/16's 512-d embeddings, which the
+    full-size head's text classifier expects."""
+    cfg = tiny_clip_cfg(type_name)
+    cfg['model_cfg'] = dict(cfg['model_cfg'], embed_dim=512)
+    return dict(cfg, model_name='mmzs3-a2-tiny-512')
+
+
+def finite_official(depth):
+    """``random_official`` scaled so that a forward pass stays finite:
+    N(0, 0.02) values and positive BN variances."""
+    return {
+        k: v.abs() + 0.5 if k.endswith('running_var') else v * 0.02
+        for k, v in random_official(depth).items()
+    }
+
+
+def r50_inferencer(checkpoint, **kwargs):
+    """The inferencer on the full-size R50 ZegFormer with tiny CLIP towers,
+    the config's gamma 0 and no resize (64x64 images stay 64x64)."""
+    init_default_scope('mmseg')
+    model = Config.fromfile(
+        osp.join(REPO, 'configs/_base_/models/zegformer_r50.py')).model
+    model.text_encoder = clip512_cfg('OpenCLIPTextEncoder')
+    model.clip_classifier = clip512_cfg('CLIPSegmentClassifier')
+    assert (model.gamma, model.test_mode) == (0.0, 'fused')
+    cfg = Config(dict(default_scope='mmseg', model=model))
+    return ZegFormerInferencer(cfg, str(checkpoint), device='cpu', **kwargs)
+
+
+@pytest.fixture(scope='module')
+def converted(tmp_path_factory):
+    """An official-layout R50 checkpoint converted with --dataset
+    coco-stuff and tiny CLIP weights, and the same without the dataset."""
+    root = tmp_path_factory.mktemp('converted')
+    src, clip = root / 'official.pth', root / 'clip.pt'
+    torch.save({'model': finite_official(50)}, src)
+    cfg = clip512_cfg('x')
+    torch.manual_seed(2)
+    torch.save(
+        build_open_clip(cfg['model_name'], cfg['model_cfg']).state_dict(),
+        clip)
+    dst = root / 'coco.pth'
+    with pytest.MonkeyPatch.context() as mp:
+        convert_cli(mp, src, dst, '--clip', clip, '--dataset', 'coco-stuff')
+    bare = root / 'bare.pth'
+    ckpt = torch.load(dst, weights_only=False)
+    del ckpt['meta']['dataset_meta'], ckpt['meta']['gamma']
+    torch.save(ckpt, bare)
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3),
+                                              dtype=np.uint8)
+    return dict(coco=dst, bare=bare, image=image)
+
+
+def seg_logits(inferencer, image):
+    out = inferencer(image, return_datasamples=True)
+    return out.seg_logits.data
+
+
+def test_converted_checkpoint_knows_its_seen_classes_and_gamma(
+        converted, monkeypatch, recwarn):
+    monkeypatch.setenv('MMZS3_TEXT_EMBEDDING_CACHE', 'off')
+    # only the 171 names, as a new user passes them
+    inferencer = r50_inferencer(converted['coco'], classes=COCO.classes)
+    model = inferencer.model
+    assert model.gamma == 0.1  # the checkpoint's, over the config's 0.0
+    assert model.seen_classes == COCO.seen_classes
+    seen = model.seen_mask()
+    assert int(seen.sum()) == 156
+    assert [COCO.classes[i] for i in (~seen).nonzero()[:, 0]] == list(
+        COCO.unseen_classes)
+    calibrated = seg_logits(inferencer, converted['image'])
+    model.gamma = 0.0
+    raw = seg_logits(inferencer, converted['image'])
+    # gamma 0.1 subtracted from the 156 seen maps, the 15 unseen untouched
+    delta = (raw - calibrated).flatten(1)
+    torch.testing.assert_close(delta[seen], torch.full_like(delta[seen], 0.1))
+    assert torch.equal(delta[~seen], torch.zeros_like(delta[~seen]))
+    # nothing given: the checkpoint's vocabulary; a vocabulary without
+    # seen names keeps the stored seen names it contains
+    plain = r50_inferencer(converted['coco'])
+    assert plain.classes == COCO.classes
+    assert plain.model.seen_classes == COCO.seen_classes
+    plain.set_vocabulary(['cow', 'cat', 'sky-other', 'unicorn'])
+    assert plain.model.seen_mask().tolist() == [False, True, True, False]
+    assert not [w for w in recwarn if 'seen classes' in str(w.message)]
+
+    # without the meta: all unseen, other fusion, ONE warning
+    bare = r50_inferencer(converted['bare'], classes=COCO.classes)
+    assert bare.model.gamma == 0.0 and bare.model.seen_classes is None
+    with pytest.warns(UserWarning, match='every class is treated as unseen'
+                      ) as caught:
+        uncalibrated = seg_logits(bare, converted['image'])
+        seg_logits(bare, converted['image'])
+    assert len([w for w in caught if 'unseen' in str(w.message)]) == 1
+    assert 'seen_classes=[...]' in str(caught[0].message)
+    assert not bare.model.seen_mask().any()
+    assert torch.isfinite(uncalibrated).all()

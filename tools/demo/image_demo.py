@@ -12,7 +12,9 @@ Examples::
 
 ``--classes`` takes one comma-separated string, or several arguments, one
 class each (``--classes cat "person, people"``: ``', '`` inside a class
-separates synonyms). Class-list files hold one class per line.
+separates synonyms). Class-list files hold one class per line. Without
+either, the classes stored with the checkpoint are used (converted official
+checkpoints and checkpoints of mmzs3 training store them).
 """
 import argparse
 import os.path as osp
@@ -36,18 +38,25 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'checkpoint',
         nargs='?',
         help='checkpoint file (optional with a model name)')
-    names = parser.add_mutually_exclusive_group(required=True)
+    names = parser.add_mutually_exclusive_group()
     names.add_argument(
         '--classes',
         nargs='+',
-        help='"cat,dog,grass", or one class per argument')
+        help='"cat,dog,grass", or one class per argument; default: the '
+        'classes stored with the checkpoint')
     names.add_argument(
         '--classes-file', help='class-list file, one class per line')
     parser.add_argument(
         '--seen-classes',
         nargs='+',
         help='classes treated as seen (same syntax as --classes); '
-        'default: those stored with the checkpoint, else none')
+        "default: the checkpoint's seen classes among --classes, else "
+        'none (every class unseen: no gamma calibration)')
+    parser.add_argument(
+        '--gamma',
+        type=float,
+        help="calibration gamma of seen classes; default: the checkpoint's, "
+        "else the config's")
     parser.add_argument(
         '--mode',
         choices=['seg', 'img', 'fused', 'fuse_all'],
@@ -105,7 +114,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         templates=templates_arg(args.templates),
         test_mode=args.mode,
         device=args.device,
-        checkpoint_dir=args.checkpoint_dir)
+        checkpoint_dir=args.checkpoint_dir,
+        gamma=args.gamma)
+    if not inferencer.classes:
+        raise SystemExit('image_demo.py: the checkpoint stores no class '
+                         'names; pass --classes or --classes-file')
     result = inferencer(args.img, return_vis=True, opacity=args.opacity)
     mmcv.imwrite(result['visualization'][:, :, ::-1], args.out_file)
     print(format_table(result['classes'], result['shares'],

@@ -12,13 +12,22 @@ The CLIP ViT-B/16 towers (text encoder and segment re-classifier) are not in
 training checkpoints; pass OpenAI's weights with ``--clip`` (``.pt``, JIT
 archive or state dict) to store them in the converted checkpoint.
 
+Official checkpoints do not name their classes either. ``--dataset`` (the
+training set: ``coco-stuff``, ``voc`` or ``ade847``) or ``--split-file``
+stores the vocabulary and its seen / unseen names as
+``meta['dataset_meta']`` (the form mmengine's checkpoints use), and γ, the
+calibration of the official evaluation, as ``meta['gamma']``; the
+inferencer reads both.
+
 Example::
 
     python tools/model_converters/zegformer2mmzs3.py \\
         zegformer_R101_bs32_60k_vit16_coco-stuff.pth \\
-        checkpoints/zegformer_r101_coco-stuff.pth --clip ViT-B-16.pt
+        checkpoints/zegformer_r101_coco-stuff.pth --clip ViT-B-16.pt \\
+        --dataset coco-stuff
 """
 import argparse
+import csv
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -26,9 +35,10 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 
+from mmzs3.datasets.splits import ZeroShotSplit, get_split
 from mmzs3.models.utils.open_clip_utils import (part_of_key,
                                                 read_clip_state_dict)
-from mmzs3.utils import safe_torch_load
+from mmzs3.utils import read_class_names, safe_torch_load
 
 #: Blocks per ResNet stage (res2..res5) by depth.
 STAGE_BLOCKS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}
@@ -45,6 +55,22 @@ _PREDICTOR = 'sem_seg_head.predictor.'
 _HEAD = 'decode_head.'
 
 KeyPairs = List[Tuple[str, str]]
+#: ``--dataset`` value -> the zero-shot split the official model trained on.
+DATASET_SPLITS = {
+    'coco-stuff': 'coco_stuff_171',
+    'voc': 'voc_20',
+    'ade847': 'ade20k_full_847'
+}
+#: γ of the official evaluation configs, by (``--dataset``, ResNet depth);
+#: the official R50 VOC evaluation leaves calibration off.
+OFFICIAL_GAMMA = {
+    ('coco-stuff', 50): 0.1,
+    ('coco-stuff', 101): 0.1,
+    ('voc', 50): 0.0,
+    ('voc', 101): 0.1,
+    ('ade847', 50): 0.0,
+    ('ade847', 101): 0.0,
+}
 
 
 def _norm_pairs(src: str, dst: str, params: Tuple[str, ...]) -> KeyPairs:
@@ -279,6 +305,61 @@ def revert_zegformer(
     return official
 
 
+def read_split_file(path: str) -> ZeroShotSplit:
+    """A vocabulary and its seen / unseen names from a file.
+
+    A ``.tsv`` file has a header row with ``name`` and ``split`` columns
+    (``seen`` or ``unseen``), one class per row in label order, like the
+    split tables of ``mmzs3/datasets/splits``. Any other file is a
+    class-list file (one name per line): every class is seen.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        ZeroShotSplit: The split, named after the file.
+
+    Raises:
+        ValueError: Naming the file, and the row or column at fault.
+    """
+    name = osp.basename(path)
+    if not path.endswith('.tsv'):
+        classes = tuple(read_class_names(path))
+        return ZeroShotSplit(name, classes, classes, ())
+    with open(path, encoding='utf-8-sig', newline='') as f:
+        rows = list(csv.DictReader(f, delimiter='\t'))
+    if not rows or not {'name', 'split'} <= set(rows[0]):
+        raise ValueError(f'{path}: a split file needs a header row with '
+                         "'name' and 'split' columns and one row per class")
+    for line, row in enumerate(rows, 2):
+        if row['split'] not in ('seen', 'unseen') or not row['name']:
+            raise ValueError(f'{path}, line {line}: expected a name and '
+                             f"'seen' or 'unseen', got {row['name']!r}, "
+                             f"{row['split']!r}")
+    classes = tuple(row['name'] for row in rows)
+    if len(set(classes)) != len(classes):
+        raise ValueError(f'{path}: duplicate class names')
+    return ZeroShotSplit(
+        name, classes,
+        tuple(row['name'] for row in rows if row['split'] == 'seen'),
+        tuple(row['name'] for row in rows if row['split'] == 'unseen'))
+
+
+def vocabulary_meta(args: argparse.Namespace, depth: int) -> dict:
+    """``dataset_meta`` and ``gamma`` entries of the converted ``meta``."""
+    if args.dataset:
+        split = get_split(DATASET_SPLITS[args.dataset])
+        gamma = OFFICIAL_GAMMA[(args.dataset, depth)]
+    else:
+        split, gamma = read_split_file(args.split_file), None
+    if args.gamma is not None:
+        gamma = args.gamma
+    meta = dict(dataset_meta=split.dataset_meta())
+    if gamma is not None:
+        meta['gamma'] = gamma
+    return meta
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Convert an official ZegFormer (detectron2) checkpoint '
@@ -290,11 +371,32 @@ def parse_args() -> argparse.Namespace:
         help='OpenAI CLIP ViT-B/16 weights (.pt, JIT or not, or an '
         'open_clip state dict) for the text encoder and the CLIP '
         're-classifier')
+    vocabulary = parser.add_mutually_exclusive_group()
+    vocabulary.add_argument(
+        '--dataset',
+        choices=sorted(DATASET_SPLITS),
+        help='the training set; stores its classes, seen / unseen names '
+        'and the official gamma in the checkpoint')
+    vocabulary.add_argument(
+        '--split-file',
+        help='the vocabulary instead: a .tsv with name and split (seen / '
+        'unseen) columns, or a class-list file (every class seen)')
+    parser.add_argument(
+        '--gamma',
+        type=float,
+        help='calibration gamma to store (default: the official one of '
+        '--dataset; none with --split-file)')
     parser.add_argument(
         '--reverse',
         action='store_true',
         help='convert an mmzs3 checkpoint to the official layout')
-    return parser.parse_args()
+    args = parser.parse_args()
+    if not args.reverse and not (args.dataset or args.split_file):
+        parser.error('pass the training set with --dataset '
+                     f'({"/".join(sorted(DATASET_SPLITS))}) or --split-file, '
+                     'so that the checkpoint knows its classes and which of '
+                     'them are seen')
+    return args
 
 
 def main() -> None:
@@ -310,14 +412,21 @@ def main() -> None:
     if not isinstance(ckpt, dict) or 'model' not in ckpt:
         raise KeyError(f'{args.src} is not a detectron2 checkpoint: it has '
                        "no 'model' entry")
+    depth, _ = infer_architecture(list(ckpt['model']))
+    vocabulary = vocabulary_meta(args, depth)
     clip = read_clip_state_dict(args.clip) if args.clip else None
     state_dict = convert_zegformer(ckpt['model'], clip)
     meta = dict(
         converted_from=osp.basename(args.src),
         converter='zegformer2mmzs3',
-        clip=osp.basename(args.clip) if args.clip else None)
+        clip=osp.basename(args.clip) if args.clip else None,
+        **vocabulary)
     torch.save({'state_dict': state_dict, 'meta': meta}, args.dst)
-    print(f'wrote {args.dst}: {len(state_dict)} tensors')
+    dataset_meta = vocabulary['dataset_meta']
+    print(f'wrote {args.dst}: {len(state_dict)} tensors, '
+          f'{len(dataset_meta["classes"])} classes '
+          f'({len(dataset_meta["seen_classes"])} seen), '
+          f'gamma {vocabulary.get("gamma", "from the config")}')
 
 
 if __name__ == '__main__':

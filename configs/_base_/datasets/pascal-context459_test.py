@@ -1,8 +1,9 @@
-# PASCAL Context-459 (16-bit labels 0..458, ignore 65535).
-# Cross-dataset vocabulary (spec §6.4):
-# all classes seen. The 459 names are not shipped with mmzs3: put them,
-# one per line, in pc459_classes.txt (see docs/dataset_prepare.md).
+# PASCAL Context-459 (16-bit labels 0..458, ignore 65535), prepared with
+# tools/dataset_converters/pascal_context_459.py (docs/dataset_prepare.md).
+# Cross-dataset vocabulary: all classes seen. class_names: 'plain' (the
+# release's labels.txt) or 'synonyms' (the synonym lists of FC-CLIP / ODISE).
 dataset_type = 'PascalContext459Dataset'
+class_names = 'plain'
 data_root = 'data/VOCdevkit/VOC2010/'
 crop_size = (512, 512)
 train_pipeline = [
@@ -29,7 +30,7 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
     # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (spec §5)
+    # and ignored labels, as in the official training
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=65535)),
     dict(type='PackSegInputs')
 ]
@@ -54,7 +55,7 @@ train_dataloader = dict(
                 img_path='JPEGImages',
                 seg_map_path='annotations_ctx459'),
             ann_file='ImageSets/SegmentationContext/train.txt',
-            metainfo=dict(classes=data_root + 'pc459_classes.txt'),
+            class_names=class_names,
             pipeline=train_pipeline)))
 val_dataloader = dict(
     batch_size=1,
@@ -71,7 +72,7 @@ val_dataloader = dict(
                 img_path='JPEGImages',
                 seg_map_path='annotations_ctx459'),
             ann_file='ImageSets/SegmentationContext/val.txt',
-            metainfo=dict(classes=data_root + 'pc459_classes.txt'),
+            class_names=class_names,
             pipeline=test_pipeline)))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='HIoUMetric', ignore_index=65535)

@@ -5,6 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch.utils.data import Dataset
 
+from mmzs3.datasets.splits import checkpoint_vocabulary
 from mmzs3.registry import HOOKS
 
 
@@ -16,13 +17,25 @@ class VocabularyHook(Hook):
     dataset's metainfo ``classes`` (label ``i`` is name ``i``). Before
     validation and testing, its test vocabulary becomes the val/test
     dataset's ``classes``, and the seen classes its ``seen_classes`` (or
-    ``classes`` minus ``unseen_classes``; without either key the model
-    keeps its own, by default the train vocabulary). The model must have
-    ``set_vocabulary(classes, seen_classes=None, mode='test')``, like
+    ``classes`` minus ``unseen_classes``). Without either key the model
+    keeps its own seen classes (its config's, else its train vocabulary);
+    a model with neither takes the seen names the loaded checkpoint's
+    ``meta['dataset_meta']`` records
+    (:func:`~mmzs3.datasets.splits.checkpoint_vocabulary`). The model must
+    have ``set_vocabulary(classes, seen_classes=None, mode='test')``, like
     ``ZegFormer``; wrapped models (DDP) are unwrapped.
     """
 
     priority = 'NORMAL'
+
+    def __init__(self) -> None:
+        self._checkpoint_seen: Optional[Tuple[str, ...]] = None
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Remember the seen names the loaded checkpoint records."""
+        meta = checkpoint.get('meta') or {}
+        _, self._checkpoint_seen = checkpoint_vocabulary(
+            meta.get('dataset_meta'))
 
     def before_train(self, runner) -> None:
         """Set the train vocabulary from the train dataset."""
@@ -39,7 +52,12 @@ class VocabularyHook(Hook):
 
     def _set_test(self, runner, dataset: Dataset) -> None:
         classes, seen = self._split(dataset)
-        self._model(runner).set_vocabulary(classes, seen, mode='test')
+        model = self._model(runner)
+        if (seen is None and self._checkpoint_seen is not None
+                and getattr(model, 'seen_classes', None) is None
+                and getattr(model, 'train_vocabulary', None) is None):
+            seen = tuple(n for n in self._checkpoint_seen if n in classes)
+        model.set_vocabulary(classes, seen, mode='test')
 
     @staticmethod
     def _model(runner):

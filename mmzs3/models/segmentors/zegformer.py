@@ -1,4 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
+import warnings
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -121,6 +122,7 @@ class ZegFormer(EncoderDecoder):
         self.train_vocabulary = _names(train_vocabulary)
         self.test_vocabulary = _names(test_vocabulary)
         self.seen_classes = _names(seen_classes)
+        self._warned_no_seen = False
         if clip_topk is not None and clip_topk < 1:
             raise ValueError(
                 f'ZegFormer: clip_topk must be >= 1 or None, got {clip_topk}')
@@ -185,13 +187,36 @@ class ZegFormer(EncoderDecoder):
 
     def seen_mask(self) -> Tensor:
         """Boolean mask of the active vocabulary's seen classes, shape (K,).
+
+        With neither ``seen_classes`` nor a train vocabulary, no class is
+        seen; if that changes the result (``gamma > 0`` or ``'fused'``
+        mode) a warning says so, once per model.
         """
         seen = self.seen_classes
         if seen is None:
-            seen = self.train_vocabulary or ()
+            seen = self.train_vocabulary
+        if seen is None:
+            self._warn_no_seen_classes()
+            seen = ()
         seen = set(seen)
         return torch.tensor([name in seen for name in self.vocabulary],
                             dtype=torch.bool)
+
+    def _warn_no_seen_classes(self) -> None:
+        """Warn once that every class is treated as unseen, if it matters.
+        """
+        if self._warned_no_seen or not (self.gamma > 0
+                                        or self.test_mode == 'fused'):
+            return
+        self._warned_no_seen = True
+        warnings.warn(
+            'ZegFormer: no seen classes are known, so every class is '
+            'treated as unseen (no gamma calibration; fused mode uses the '
+            'unseen formula for every class). Pass the names the model was '
+            'trained on: ZegFormerInferencer(..., seen_classes=[...]), '
+            '--seen-classes in tools/demo/image_demo.py, model.seen_classes '
+            'in a config, or convert official checkpoints with '
+            'tools/model_converters/zegformer2mmzs3.py --dataset.')
 
     def _apply_vocabulary(self) -> None:
         """Give the decode head the active vocabulary's text embeddings."""

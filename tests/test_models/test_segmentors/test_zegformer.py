@@ -1,5 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import copy
+import warnings
 
 import pytest
 import torch
@@ -83,6 +84,28 @@ def test_seen_classes_default_to_the_train_vocabulary():
     model.eval()
     # ALL = cat, tree, dog, road, sky; SEEN = cat, dog, sky
     assert model.seen_mask().tolist() == [True, False, True, False, True]
+
+
+def test_unknown_seen_classes_warn_once_when_they_matter():
+    """No seen classes and no train vocabulary: all classes unseen, and one
+    warning if gamma or the fused mode would have used them."""
+
+    def unseen_warnings(calls=1, **overrides):
+        model = build_tiny_model(train_vocabulary=None, **overrides).eval()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            masks = [model.seen_mask().tolist() for _ in range(calls)]
+        assert masks == [[False] * len(ALL)] * calls
+        return [str(w.message) for w in caught
+                if 'treated as unseen' in str(w.message)]
+
+    fused = unseen_warnings(calls=2)  # fused mode, gamma 0
+    assert len(fused) == 1 and 'seen_classes=[...]' in fused[0]
+    assert len(unseen_warnings(with_clip=False, gamma=0.1)) == 1
+    # nothing depends on the seen names, or they are known (even if none)
+    assert unseen_warnings(with_clip=False) == []
+    assert unseen_warnings(test_mode='img') == []
+    assert unseen_warnings(gamma=0.1, seen_classes=[]) == []
 
 
 def test_gamma_is_subtracted_from_seen_maps_only():
