@@ -500,7 +500,8 @@ def draw_predictions(data_root: str, pred_dir: str, out_dir: str,
 
     Scenes are taken at even intervals and enlarged (nearest neighbour) to
     ``PANEL_SIZE`` pixels per panel before drawing, so that the legend's
-    class names are legible next to the small scenes.
+    class names are legible next to the small scenes. The prediction is
+    drawn on the labelled pixels only, the pixels the metrics score.
 
     Args:
         data_root (str): The synthetic benchmark's folder.
@@ -529,12 +530,14 @@ def draw_predictions(data_root: str, pred_dir: str, out_dir: str,
         image = Image.open(
             osp.join(data_root, 'img_dir', 'val', name)).convert('RGB')
         size = (PANEL_SIZE, PANEL_SIZE)
-        sample = SegDataSample()
-        for key, path in (('gt_sem_seg', label_path),
-                          ('pred_sem_seg', osp.join(pred_dir, name))):
-            enlarged = np.asarray(Image.open(path).resize(size, Image.NEAREST))
-            sample.set_data({key: PixelData(
-                data=torch.from_numpy(enlarged.astype(np.int64))[None])})
+        gt, pred = (np.asarray(Image.open(path).resize(size, Image.NEAREST),
+                               np.int64)
+                    for path in (label_path, osp.join(pred_dir, name)))
+        # Only the scored (labelled) pixels of the prediction are drawn.
+        pred = np.where(gt == 255, 255, pred)
+        sample = SegDataSample(
+            gt_sem_seg=PixelData(data=torch.from_numpy(gt)[None]),
+            pred_sem_seg=PixelData(data=torch.from_numpy(pred)[None]))
         out_file = osp.join(out_dir, name)
         visualizer.add_datasample(
             name, np.asarray(image.resize(size, Image.NEAREST)), sample,
