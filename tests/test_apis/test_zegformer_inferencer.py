@@ -302,3 +302,10 @@ def test_mode_and_templates_override_the_config(files):
                                             'art of the {}.')
     assert not model.seen_mask().any()
     assert inferencer.classes == ('cat', 'dog')
+    assert model.clip_classifier.cpu_bf16 == 'off'
+
+
+def test_bf16_asks_for_cpu_bf16_where_native(files):
+    inferencer = ZegFormerInferencer(
+        files['config'], files['checkpoint'], device='cpu', bf16=True)
+    assert inferencer.model.clip_classifier.cpu_bf16 == 'auto'

@@ -62,6 +62,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--opacity', type=float, default=0.6, help='overlay opacity')
     parser.add_argument('--device', default='cpu', help='e.g. cuda:0')
     parser.add_argument(
+        '--bf16',
+        action='store_true',
+        help='CPU: run the CLIP image tower under bf16 autocast where the '
+        'CPU has native bf16 (AVX512-BF16, AMX); float32 otherwise')
+    parser.add_argument(
         '--checkpoint-dir',
         help='folder of model-index checkpoints '
         '(default: $MMZS3_CHECKPOINT_DIR or ./checkpoints)')
@@ -114,7 +119,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         templates=templates_arg(args.templates),
         test_mode=args.mode,
         device=args.device,
-        checkpoint_dir=args.checkpoint_dir)
+        checkpoint_dir=args.checkpoint_dir,
+        bf16=args.bf16)
     result = inferencer(args.img, return_vis=True, opacity=args.opacity)
     mmcv.imwrite(result['visualization'][:, :, ::-1], args.out_file)
     print(format_table(result['classes'], result['shares'],
