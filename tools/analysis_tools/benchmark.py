@@ -146,25 +146,34 @@ class StageMemory:
     (interpreter and imports).
     """
 
+    HEADER = (f'{"stage":<34} {"seconds":>8} {"RSS after":>10} '
+              f'{"stage peak":>10} {"process peak":>12}')
+
     def __init__(self) -> None:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
         self.process_peak_kb = peak
-        self.rows = [self._row('start: interpreter and imports', 0.0, peak)]
+        self.rows = []
+        print(self.HEADER)
+        self._add('start: interpreter and imports', 0.0, peak)
 
     def __call__(self, name: str, fn: Callable):
         with open('/proc/self/clear_refs', 'w') as file:
             file.write('5')
         result, seconds = timed(fn, torch.device('cpu'))
-        peak = _proc_status_kb('VmHWM')
-        self.process_peak_kb = max(self.process_peak_kb, peak)
-        self.rows.append(self._row(name, seconds, peak))
+        self._add(name, seconds, _proc_status_kb('VmHWM'))
         return result
 
-    def _row(self, name: str, seconds: float, peak_kb: int) -> dict:
-        return dict(stage=name, seconds=seconds,
-                    rss_mib=_proc_status_kb('VmRSS') / 1024,
-                    stage_peak_mib=peak_kb / 1024,
-                    process_peak_mib=self.process_peak_kb / 1024)
+    def _add(self, name: str, seconds: float, peak_kb: int) -> None:
+        """Record and print one stage (MiB)."""
+        self.process_peak_kb = max(self.process_peak_kb, peak_kb)
+        row = dict(stage=name, seconds=seconds,
+                   rss_mib=_proc_status_kb('VmRSS') / 1024,
+                   stage_peak_mib=peak_kb / 1024,
+                   process_peak_mib=self.process_peak_kb / 1024)
+        self.rows.append(row)
+        print(f'{name:<34} {seconds:>8.2f} {row["rss_mib"]:>10.0f} '
+              f'{row["stage_peak_mib"]:>10.0f} '
+              f'{row["process_peak_mib"]:>12.0f}', flush=True)
 
 
 def _proc_status_kb(field: str) -> int:
@@ -445,7 +454,9 @@ def _without_options(argv: List[str], names: Tuple[str, ...]) -> List[str]:
 
 def memory_case(args, masks: str) -> dict:
     """Model build, checkpoint load, text embeddings, then per image:
-    backbone, decoders, CLIP branch, fusion and mmseg's post-processing."""
+    backbone, decoders, CLIP branch, fusion and mmseg's post-processing;
+    a table row (MiB) is printed as each stage ends."""
+    print(f'[memory, {masks} masks] whole-process resident memory (MiB)')
     stage = StageMemory()
     model = stage('model build', lambda: build_model(args, load=False))
     if args.checkpoint:
@@ -470,13 +481,8 @@ def memory_case(args, masks: str) -> dict:
         image_stage('post-processing',
                     functools.partial(_postprocess, model, maps, samples))
         maps = None
-    print(f'[memory, {masks} masks] whole-process resident memory (MiB)')
-    print(f'{"stage":<34} {"seconds":>8} {"RSS after":>10} '
-          f'{"stage peak":>10} {"process peak":>12}')
-    for row in stage.rows:
-        print(f'{row["stage"]:<34} {row["seconds"]:>8.2f} '
-              f'{row["rss_mib"]:>10.0f} {row["stage_peak_mib"]:>10.0f} '
-              f'{row["process_peak_mib"]:>12.0f}')
+    print(f'[memory, {masks} masks] whole-process peak resident memory: '
+          f'{stage.process_peak_kb / 2**20:.2f} GiB')
     return dict(masks=masks, stages=stage.rows,
                 process_peak_mib=stage.process_peak_kb / 1024)
 
