@@ -65,6 +65,11 @@ class ZegFormerInferencer(MMSegInferencer):
         test_mode (str, optional): ``'seg'``, ``'img'``, ``'fused'`` or
             ``'fuse_all'``. Defaults to None (the config's).
         device (str, optional): Device. Defaults to None (auto).
+        bf16 (bool): On the CPU, run the CLIP image tower under bf16
+            autocast if the CPU computes bf16 natively (AVX512-BF16, AMX);
+            elsewhere it stays float32 and this is logged once
+            (``cpu_bf16='auto'`` of ``CLIPSegmentClassifier``). Defaults to
+            False (float32).
         checkpoint_dir (str, optional): Folder of the model index's
             checkpoints. Defaults to None (``$MMZS3_CHECKPOINT_DIR`` or
             ``./checkpoints``).
@@ -85,11 +90,13 @@ class ZegFormerInferencer(MMSegInferencer):
                  device: Optional[str] = None,
                  checkpoint_dir: Optional[str] = None,
                  scope: str = 'mmseg',
-                 gamma: Optional[float] = None) -> None:
+                 gamma: Optional[float] = None,
+                 bf16: bool = False) -> None:
         self.checkpoint_dir = checkpoint_dir
         self._user_weights = weights
         self._overrides = dict(
-            templates=templates, test_mode=test_mode, gamma=gamma)
+            templates=templates, test_mode=test_mode, gamma=gamma,
+            cpu_bf16='auto' if bf16 else None)
         self._checkpoint_meta: dict = {}
         super().__init__(model=model, weights=weights, device=device,
                          scope=scope)
@@ -242,6 +249,9 @@ class ZegFormerInferencer(MMSegInferencer):
                 continue
             if key == 'templates':
                 cfg.model.text_encoder.templates = value
+            elif key == 'cpu_bf16':
+                if cfg.model.get('clip_classifier'):
+                    cfg.model.clip_classifier.cpu_bf16 = value
             else:
                 cfg.model[key] = value
         return super()._init_model(cfg, weights, device)

@@ -304,6 +304,7 @@ def test_mode_and_templates_override_the_config(files):
                                             'art of the {}.')
     assert not model.seen_mask().any()
     assert inferencer.classes == ('cat', 'dog')
+    assert model.clip_classifier.cpu_bf16 == 'off'
 
 
 def test_training_checkpoint_gives_the_full_split(files, tmp_path):
@@ -331,3 +332,9 @@ def test_training_checkpoint_gives_the_full_split(files, tmp_path):
     # the user's vocabulary: the stored seen names it contains are seen
     inferencer.set_vocabulary(['giraffe', 'person', 'dragon'])
     assert inferencer.model.seen_mask().tolist() == [False, True, False]
+
+
+def test_bf16_asks_for_cpu_bf16_where_native(files):
+    inferencer = ZegFormerInferencer(
+        files['config'], files['checkpoint'], device='cpu', bf16=True)
+    assert inferencer.model.clip_classifier.cpu_bf16 == 'auto'

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from mmzs3.models.utils import (binary_mask_iou, clip_query_ranks,
                                 fuse_class_probs, select_diverse_queries,
-                                share_clip_sources)
+                                share_clip_sources, unique_masks)
 from mmzs3.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -196,3 +196,30 @@ def test_fast_mode_with_k_at_least_q_is_exact():
         with torch.no_grad():
             outs.append(model.encode_decode(inputs, metas))
     assert torch.equal(outs[0], outs[1])
+
+
+def test_benchmark_handmade_masks_are_distinct_boxes():
+    bench = load_benchmark()
+    logits = bench.handmade_mask_logits(100, 160, 160)
+    masks = logits[0] > 0
+    assert masks.flatten(1).any(dim=1).all()
+    distinct, _ = unique_masks(masks)
+    assert len(distinct) == 100
+    # query 13: row 1, column 3 of the 16-pixel grid, 2 x 2 cells
+    box = masks[13].nonzero()
+    assert box.min(0).values.tolist() == [16, 48]
+    assert box.max(0).values.tolist() == [47, 79]
+
+
+def test_benchmark_stage_memory_sees_a_transient_peak():
+    bench = load_benchmark()
+    stage = bench.StageMemory()
+
+    def transient() -> None:
+        block = torch.ones(64 * 2**20)  # 256 MiB, freed on return
+        del block
+
+    stage('transient', transient)
+    row = stage.rows[-1]
+    assert row['stage_peak_mib'] - row['rss_mib'] > 200
+    assert stage.process_peak_kb / 1024 >= row['stage_peak_mib']

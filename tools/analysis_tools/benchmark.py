@@ -12,16 +12,24 @@ Examples::
     python tools/analysis_tools/benchmark.py CONFIG --task text
     # ZegFormerHead vs mmseg MaskFormerHead training iterations
     python tools/analysis_tools/benchmark.py CONFIG --task train
+    # whole-process peak RSS per stage, natural and hand-made masks (CPU)
+    python tools/analysis_tools/benchmark.py CONFIG CKPT --task memory
+    # the CLIP image tower in float32 vs CPU bf16 autocast
+    python tools/analysis_tools/benchmark.py CONFIG CKPT --task bf16
 
 Without a checkpoint the weights stay random (nothing is loaded), which
 gives the same timings as trained weights for a fixed number of queries.
 """
 import argparse
 import copy
+import functools
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from typing import Callable, Dict, List, Optional, Tuple
@@ -40,7 +48,12 @@ from mmzs3.datasets.splits import get_split
 from mmzs3.models.text_encoders import get_templates
 from mmzs3.models.utils import (calibrate_seen, fuse_class_probs,
                                 masks_to_boxes, semantic_inference)
+from mmzs3.models.utils.cpu_bf16 import cpu_has_native_bf16
 from mmzs3.registry import MODELS
+
+#: Memory task: the decoder's own masks, or hand-made ones (every query a
+#: distinct box, so all of them go through the CLIP tower).
+MASK_CASES = ('natural', 'handmade')
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,10 +61,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', nargs='?', help='checkpoint (optional)')
     parser.add_argument('--task', default='infer',
-                        choices=['infer', 'text', 'train'])
+                        choices=['infer', 'text', 'train', 'memory', 'bf16'])
     parser.add_argument('--shape', type=int, nargs=2, default=[640, 640],
                         metavar=('H', 'W'))
-    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='runs per mode (memory task: images)')
     parser.add_argument('--mode', default='exact', choices=['exact', 'fast'])
     parser.add_argument('--clip-topk', type=int, default=13,
                         help='queries classified by CLIP in fast mode '
@@ -60,6 +74,11 @@ def parse_args() -> argparse.Namespace:
                         help='infer: exact and fast side by side, plus the '
                         'all-queries reference of the CLIP branch; train: '
                         'always compares the two heads')
+    parser.add_argument('--masks', nargs='+', default=list(MASK_CASES),
+                        choices=MASK_CASES,
+                        help="memory task: the decoder's own masks and/or "
+                        'hand-made ones (all distinct); each case runs in a '
+                        'fresh process')
     parser.add_argument('--split', default='coco_stuff_171',
                         help='zero-shot split giving the vocabulary')
     parser.add_argument('--text-classes', type=int, default=None,
@@ -102,6 +121,59 @@ class PeakMemory:
         else:
             peak = _proc_status_kb('VmHWM') * 1024
         self.peak_mb = (peak - self.base) / 2**20
+
+
+class StageTimer:
+    """Seconds of each stage of :func:`staged_inference`."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.seconds: Dict[str, float] = {}
+
+    def __call__(self, name: str, fn: Callable):
+        result, self.seconds[name] = timed(fn, self.device)
+        return result
+
+
+class StageMemory:
+    """Resident memory of the whole process, stage by stage (CPU).
+
+    For each stage: its seconds, RSS at its end (VmRSS), its own peak
+    (VmHWM, reset through ``/proc/self/clear_refs`` at its start) and the
+    process peak so far. Resetting VmHWM also resets
+    ``getrusage().ru_maxrss``, so the process peak is kept here: the
+    largest stage peak, or ``ru_maxrss`` read before the first reset
+    (interpreter and imports).
+    """
+
+    HEADER = (f'{"stage":<34} {"seconds":>8} {"RSS after":>10} '
+              f'{"stage peak":>10} {"process peak":>12}')
+
+    def __init__(self) -> None:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+        self.process_peak_kb = peak
+        self.rows = []
+        print(self.HEADER)
+        self._add('start: interpreter and imports', 0.0, peak)
+
+    def __call__(self, name: str, fn: Callable):
+        with open('/proc/self/clear_refs', 'w') as file:
+            file.write('5')
+        result, seconds = timed(fn, torch.device('cpu'))
+        self._add(name, seconds, _proc_status_kb('VmHWM'))
+        return result
+
+    def _add(self, name: str, seconds: float, peak_kb: int) -> None:
+        """Record and print one stage (MiB)."""
+        self.process_peak_kb = max(self.process_peak_kb, peak_kb)
+        row = dict(stage=name, seconds=seconds,
+                   rss_mib=_proc_status_kb('VmRSS') / 1024,
+                   stage_peak_mib=peak_kb / 1024,
+                   process_peak_mib=self.process_peak_kb / 1024)
+        self.rows.append(row)
+        print(f'{name:<34} {seconds:>8.2f} {row["rss_mib"]:>10.0f} '
+              f'{row["stage_peak_mib"]:>10.0f} '
+              f'{row["process_peak_mib"]:>12.0f}', flush=True)
 
 
 def _proc_status_kb(field: str) -> int:
@@ -156,8 +228,9 @@ def reference_clip_logits(classifier, clip_images: torch.Tensor,
 
 
 # ------------------------------------------------------------------ models
-def build_model(args, clip_topk: Optional[int] = None):
-    """The config's model in eval mode with the split's vocabulary."""
+def build_model(args, clip_topk: Optional[int] = None, load: bool = True):
+    """The config's model in eval mode with the split's vocabulary, and the
+    checkpoint's weights if ``load``."""
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -165,7 +238,7 @@ def build_model(args, clip_topk: Optional[int] = None):
     model_cfg.clip_topk = clip_topk
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
-    if args.checkpoint:
+    if args.checkpoint and load:
         load_checkpoint(model, args.checkpoint, map_location='cpu')
     split = get_split(args.split)
     model.set_vocabulary(split.seen_classes, mode='train')
@@ -186,27 +259,69 @@ def make_inputs(model, args) -> Tuple[torch.Tensor, List[dict]]:
     ]
 
 
+def handmade_mask_logits(num_queries: int, height: int,
+                         width: int) -> torch.Tensor:
+    """Mask logits of ``num_queries`` distinct boxes (+8 inside, -8
+    outside), as the tests hand-make masks: query q's box starts on a
+    10 x 10 grid cell of its own and spans 1-4 x 1-5 cells.
+
+    Returns:
+        Tensor: Mask logits, shape (1, Q, H, W).
+    """
+    logits = torch.full((1, num_queries, height, width), -8.0)
+    cell_h, cell_w = max(height // 10, 1), max(width // 10, 1)
+    for q in range(num_queries):
+        top, left = (q // 10) % 10 * cell_h, q % 10 * cell_w
+        logits[0, q, top:top + cell_h * (1 + q % 4),
+               left:left + cell_w * (1 + q * 7 % 5)] = 8.0
+    return logits
+
+
 @torch.no_grad()
-def staged_inference(model, inputs, metas) -> Tuple[torch.Tensor, Dict]:
-    """``encode_decode`` split into timed stages; returns maps, times."""
-    device = inputs.device
-    model._apply_vocabulary()  # text embeddings (memoised, not timed)
-    x, t_backbone = timed(lambda: model.extract_feat(inputs), device)
-    out, t_head = timed(
-        lambda: model.decode_head.predict(x, metas, model.test_cfg), device)
-    cls_logits, mask_logits = out
-    seen = model.seen_mask().to(device)
-    probs, t_clip = timed(
+def staged_inference(model, inputs, metas, stage: Callable,
+                     masks: str = 'natural'):
+    """``encode_decode`` split into stages, each run through
+    ``stage(name, fn)`` (a :class:`StageTimer` or :class:`StageMemory`).
+
+    Args:
+        masks (str): ``'handmade'`` replaces the decoder's mask logits with
+            :func:`handmade_mask_logits`. Defaults to 'natural'.
+
+    Returns:
+        tuple[Tensor, Tensor]: Fused query probabilities (B, Q, K) and
+        calibrated class maps (B, K, H, W).
+    """
+    model._apply_vocabulary()  # text embeddings (memoised, not a stage)
+    x = stage('backbone', lambda: model.extract_feat(inputs))
+    cls_logits, mask_logits = stage(
+        'decoders',
+        lambda: model.decode_head.predict(x, metas, model.test_cfg))
+    if masks == 'handmade':
+        mask_logits = handmade_mask_logits(
+            *mask_logits.shape[1:]).to(mask_logits)
+    seen = model.seen_mask().to(inputs.device)
+    probs = stage(
+        'clip_branch',
         lambda: model._query_probs(inputs, cls_logits, mask_logits, metas,
-                                   seen), device)
-    maps, t_post = timed(
+                                   seen))
+    maps = stage(
+        'fusion',
         lambda: calibrate_seen(
-            semantic_inference(probs, mask_logits), seen, model.gamma),
-        device)
-    times = dict(backbone=t_backbone, decoders=t_head, clip_branch=t_clip,
-                 fusion_post=t_post)
-    times['total'] = sum(times.values())
-    return probs, times
+            semantic_inference(probs, mask_logits), seen, model.gamma))
+    return probs, maps
+
+
+def timed_inference(model, inputs, metas):
+    """:func:`staged_inference` with a :class:`StageTimer`.
+
+    Returns:
+        tuple: Probabilities, class maps and stage seconds (with their
+        ``total``).
+    """
+    timer = StageTimer(inputs.device)
+    probs, maps = staged_inference(model, inputs, metas, timer)
+    times = dict(timer.seconds, total=sum(timer.seconds.values()))
+    return probs, maps, times
 
 
 def bench_modes(models: Dict[str, object], inputs, metas,
@@ -216,13 +331,13 @@ def bench_modes(models: Dict[str, object], inputs, metas,
     runs = {mode: [] for mode in models}
     for _ in range(repeat):
         for mode, model in models.items():
-            runs[mode].append(staged_inference(model, inputs, metas)[1])
+            runs[mode].append(timed_inference(model, inputs, metas)[2])
     results = {}
     for mode, model in models.items():
         median = {k: statistics.median(r[k] for r in runs[mode])
                   for k in runs[mode][0]}
         with PeakMemory(inputs.device) as mem:
-            staged_inference(model, inputs, metas)
+            timed_inference(model, inputs, metas)
         results[mode] = dict(seconds=median,
                              images_per_s=1.0 / median['total'],
                              peak_mb_inference=mem.peak_mb, runs=runs[mode])
@@ -269,7 +384,7 @@ def task_infer(args) -> dict:
             args, args.clip_topk if mode == 'fast' else None)
     inputs, metas = make_inputs(models[modes[0]], args)
     for mode, model in models.items():
-        _, seconds = timed(lambda: staged_inference(model, inputs, metas),
+        _, seconds = timed(lambda: timed_inference(model, inputs, metas),
                            inputs.device)  # warm-up incl. text encoding
         print(f'[{mode}] first call (text encoding + warm-up) {seconds:.1f}s')
     record = dict(modes=bench_modes(models, inputs, metas, args.repeat))
@@ -292,6 +407,124 @@ def print_mode(mode: str, result: dict) -> None:
     stages = ', '.join(f'{k} {v:.3f}s' for k, v in result['seconds'].items())
     print(f'[{mode}] {stages}; {result["images_per_s"]:.3f} img/s; '
           f'peak +{result["peak_mb_inference"]:.0f} MiB')
+
+
+# ------------------------------------------------------------------ memory
+def task_memory(args) -> dict:
+    """Whole-process RSS per stage, one fresh process per mask case (peak
+    RSS is a property of the process)."""
+    if len(args.masks) == 1:
+        return memory_case(args, args.masks[0])
+    cases = {}
+    for masks in args.masks:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, 'case.json')
+            argv = _without_options(sys.argv[1:], ('--masks', '--out'))
+            subprocess.run([sys.executable, os.path.abspath(__file__), *argv,
+                            '--masks', masks, '--out', out], check=True)
+            with open(out) as file:
+                cases[masks] = json.load(file)
+    return dict(cases=cases)
+
+
+def _ignore(result) -> None:
+    """Drop a stage's result inside the stage (not counted after it)."""
+    del result
+
+
+def _prefixed_stage(stage: Callable, prefix: str, name: str, fn: Callable):
+    return stage(prefix + name, fn)
+
+
+def _postprocess(model, maps: torch.Tensor, samples: List) -> None:
+    """mmseg's post-processing (resize to the original size, argmax)."""
+    model.postprocess_result(maps, samples)
+
+
+def _without_options(argv: List[str], names: Tuple[str, ...]) -> List[str]:
+    """``argv`` without the options ``names`` and their values."""
+    kept, skipping = [], False
+    for item in argv:
+        if item.startswith('--'):
+            skipping = item in names
+        if not skipping:
+            kept.append(item)
+    return kept
+
+
+def memory_case(args, masks: str) -> dict:
+    """Model build, checkpoint load, text embeddings, then per image:
+    backbone, decoders, CLIP branch, fusion and mmseg's post-processing;
+    a table row (MiB) is printed as each stage ends."""
+    print(f'[memory, {masks} masks] whole-process resident memory (MiB)')
+    stage = StageMemory()
+    model = stage('model build', lambda: build_model(args, load=False))
+    if args.checkpoint:
+        # the loaded checkpoint is dropped inside the stage, as users do
+        stage('checkpoint load',
+              lambda: _ignore(load_checkpoint(model, args.checkpoint,
+                                              map_location=args.device)))
+    inputs, metas = make_inputs(model, args)
+
+    def text_embeddings() -> None:
+        model._apply_vocabulary()
+        if model.clip_classifier is not None:
+            model.text_encoder.encode(model.vocabulary,
+                                      model.clip_classifier.templates)
+
+    stage('text embeddings', text_embeddings)
+    samples = [SegDataSample(metainfo=meta) for meta in metas]
+    for index in range(args.repeat):
+        prefix = f'image {index + 1}: ' if args.repeat > 1 else ''
+        image_stage = functools.partial(_prefixed_stage, stage, prefix)
+        maps = staged_inference(model, inputs, metas, image_stage, masks)[1]
+        image_stage('post-processing',
+                    functools.partial(_postprocess, model, maps, samples))
+        maps = None
+    print(f'[memory, {masks} masks] whole-process peak resident memory: '
+          f'{stage.process_peak_kb / 2**20:.2f} GiB')
+    return dict(masks=masks, stages=stage.rows,
+                process_peak_mib=stage.process_peak_kb / 1024)
+
+
+# -------------------------------------------------------------------- bf16
+def task_bf16(args) -> dict:
+    """The CLIP image tower in float32 and under CPU bf16 autocast, runs
+    interleaved in one process: fused-probability difference, argmax
+    agreement of the class maps and speed ratios. On a CPU without native
+    bf16 the bf16 runs are emulated (``cpu_bf16='force'``)."""
+    model = build_model(args)
+    native = cpu_has_native_bf16()
+    settings = dict(float32='off', bf16='auto' if native else 'force')
+    inputs, metas = make_inputs(model, args)
+    model._apply_vocabulary()
+    model.text_encoder.encode(model.vocabulary,
+                              model.clip_classifier.templates)
+    runs = {name: [] for name in settings}
+    outputs = {}
+    for _ in range(args.repeat):
+        for name, setting in settings.items():
+            model.clip_classifier.cpu_bf16 = setting
+            probs, maps, times = timed_inference(model, inputs, metas)
+            runs[name].append(times)
+            outputs[name] = (probs, maps.argmax(dim=1))
+    median = {
+        name: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+        for name, rs in runs.items()
+    }
+    (p32, a32), (p16, a16) = outputs['float32'], outputs['bf16']
+    capabilities = getattr(torch.cpu, 'get_capabilities', dict)()
+    record = dict(
+        native_bf16=native, cpu=capabilities.get('cpu_name'),
+        seconds=median, runs=runs,
+        max_abs_diff_fused_probs=(p16 - p32).abs().max().item(),
+        argmax_agreement=(a16 == a32).float().mean().item(),
+        speedup_bf16_over_float32={
+            k: median['float32'][k] / median['bf16'][k]
+            for k in median['float32']
+        })
+    print(json.dumps({k: v for k, v in record.items() if k != 'runs'}))
+    return record
 
 
 # -------------------------------------------------------------------- text
@@ -449,7 +682,8 @@ def main() -> None:
     register_all_modules(init_default_scope=True)
     if args.threads:
         torch.set_num_threads(args.threads)
-    task = dict(infer=task_infer, text=task_text, train=task_train)
+    task = dict(infer=task_infer, text=task_text, train=task_train,
+                memory=task_memory, bf16=task_bf16)
     record = task[args.task](args)
     record.update(config=args.config, checkpoint=args.checkpoint,
                   task=args.task, shape=args.shape, repeat=args.repeat,

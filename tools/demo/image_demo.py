@@ -71,6 +71,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--opacity', type=float, default=0.6, help='overlay opacity')
     parser.add_argument('--device', default='cpu', help='e.g. cuda:0')
     parser.add_argument(
+        '--bf16',
+        action='store_true',
+        help='CPU: run the CLIP image tower under bf16 autocast where the '
+        'CPU has native bf16 (AVX512-BF16, AMX); float32 otherwise')
+    parser.add_argument(
         '--checkpoint-dir',
         help='folder of model-index checkpoints '
         '(default: $MMZS3_CHECKPOINT_DIR or ./checkpoints)')
@@ -115,7 +120,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         test_mode=args.mode,
         device=args.device,
         checkpoint_dir=args.checkpoint_dir,
-        gamma=args.gamma)
+        gamma=args.gamma,
+        bf16=args.bf16)
     if not inferencer.classes:
         raise SystemExit('image_demo.py: the checkpoint stores no class '
                          'names; pass --classes or --classes-file')

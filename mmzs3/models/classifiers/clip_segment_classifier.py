@@ -1,26 +1,29 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
+import logging
 from contextlib import nullcontext
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
+from mmengine.logging import print_log
 from torch import Tensor
 
 from mmzs3.registry import MODELS
 from ..text_encoders.templates import get_templates
+from ..utils.cpu_bf16 import cpu_has_native_bf16
 from ..utils.crops import CROP_STYLES, extract_segment_crops, unique_masks
-from ..utils.open_clip_utils import (build_open_clip, keep_part,
-                                     load_open_clip_weights,
-                                     pretrained_quick_gelu)
+from ..utils.frozen_clip_tower import FrozenOpenCLIPTower
 
 # Masked full-size images held at once while cutting crops: 8 x 3 x H x W
 # floats (39 MB at 640 x 640), whatever ``chunk_size`` is.
 MASKED_IMAGES_PER_CROP = 8
+#: ``cpu_bf16`` settings: float32; bf16 autocast where the CPU computes
+#: bf16 natively (else float32); bf16 autocast even where it is emulated.
+CPU_BF16_MODES = ('off', 'auto', 'force')
 
 
 @MODELS.register_module()
-class CLIPSegmentClassifier(BaseModule):
+class CLIPSegmentClassifier(FrozenOpenCLIPTower):
     """Frozen open_clip image tower classifying segment crops (test time),
     the CLIP image branch of `Decoupling Zero-Shot Semantic Segmentation
     <https://arxiv.org/abs/2112.07910>`_.
@@ -38,6 +41,11 @@ class CLIPSegmentClassifier(BaseModule):
     autocast (bf16 where supported, else fp16). Results equal the
     all-queries-at-once algorithm up to float rounding.
 
+    On the CPU the tower runs in float32 unless ``cpu_bf16`` asks for bf16
+    autocast (about 2x faster on CPUs with AVX512-BF16 or AMX, features
+    within about 1 % of float32; see docs/benchmarks.md). float32 is the
+    default: parity with the official implementation is measured in it.
+
     Args:
         model_name (str): open_clip architecture. Defaults to 'ViT-B-16'.
         pretrained (str, optional): Local weights file or open_clip tag,
@@ -54,7 +62,12 @@ class CLIPSegmentClassifier(BaseModule):
         chunk_size (int): Queries binarised and crops encoded per forward
             of the tower. Defaults to 32.
         amp (bool): Autocast the tower on CUDA (bf16 if supported, else
-            fp16); CPU always runs in the weights' dtype. Defaults to True.
+            fp16). Defaults to True.
+        cpu_bf16 (str): The tower on the CPU: ``'off'`` (the weights'
+            dtype), ``'auto'`` (bf16 autocast if the CPU has native bf16,
+            else the weights' dtype and one log line) or ``'force'`` (bf16
+            autocast even where emulated, which is slower; for
+            measurements). Defaults to 'off'.
         init_cfg (dict | list[dict], optional): Initialization config.
             Defaults to None.
     """
@@ -68,40 +81,27 @@ class CLIPSegmentClassifier(BaseModule):
                  mask_threshold: float = 0.5,
                  chunk_size: int = 32,
                  amp: bool = True,
+                 cpu_bf16: str = 'off',
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
         if crop_style not in CROP_STYLES:
             raise ValueError(f'crop_style must be one of {CROP_STYLES}, '
                              f'got {crop_style!r}')
         if chunk_size < 1:
             raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
-        self.model_name = model_name
-        self.pretrained = pretrained
+        if cpu_bf16 not in CPU_BF16_MODES:
+            raise ValueError(f'cpu_bf16 must be one of {CPU_BF16_MODES}, '
+                             f'got {cpu_bf16!r}')
+        super().__init__('visual', model_name, pretrained, model_cfg,
+                         init_cfg=init_cfg)
         self.templates = get_templates(templates)
         self.crop_style = crop_style
         self.mask_threshold = mask_threshold
         self.chunk_size = chunk_size
         self.amp = amp
-        clip = build_open_clip(model_name, model_cfg,
-                               pretrained_quick_gelu(model_name, pretrained))
-        self.model = keep_part(clip, 'visual')
-        self.model.requires_grad_(False)
-        self.model.eval()
+        self.cpu_bf16 = cpu_bf16
+        self._cpu_bf16_native: Optional[bool] = None
         self.image_size: Tuple[int, int] = tuple(
             _as_pair(self.model.visual.image_size))
-
-    def train(self, mode: bool = True) -> 'CLIPSegmentClassifier':
-        """Set the mode of the module; the frozen tower stays in eval."""
-        super().train(mode)
-        self.model.eval()
-        return self
-
-    def init_weights(self) -> None:
-        """Load ``pretrained`` into the image tower (if set)."""
-        super().init_weights()
-        if self.pretrained:
-            load_open_clip_weights(self.model, self.pretrained,
-                                   self.model_name, 'visual')
 
     @torch.no_grad()
     def forward(self, clip_images: Tensor, mask_logits: Tensor,
@@ -165,12 +165,31 @@ class CLIPSegmentClassifier(BaseModule):
             return self.model.encode_image(crops).float()
 
     def _autocast(self, device: torch.device):
-        """bf16/fp16 autocast on CUDA if ``amp``, else a no-op."""
-        if not self.amp or device.type != 'cuda':
-            return nullcontext()
-        dtype = (torch.bfloat16
-                 if torch.cuda.is_bf16_supported() else torch.float16)
-        return torch.autocast('cuda', dtype=dtype)
+        """bf16/fp16 autocast on CUDA if ``amp``, bf16 autocast on the CPU
+        as ``cpu_bf16`` says, else a no-op."""
+        if device.type == 'cuda' and self.amp:
+            dtype = (torch.bfloat16
+                     if torch.cuda.is_bf16_supported() else torch.float16)
+            return torch.autocast('cuda', dtype=dtype)
+        if device.type == 'cpu' and self._use_cpu_bf16():
+            return torch.autocast('cpu', dtype=torch.bfloat16)
+        return nullcontext()
+
+    def _use_cpu_bf16(self) -> bool:
+        """Whether the tower runs under CPU bf16 autocast; with ``'auto'``
+        the CPU is checked once, and a CPU without native bf16 is logged
+        once."""
+        if self.cpu_bf16 != 'auto':
+            return self.cpu_bf16 == 'force'
+        if self._cpu_bf16_native is None:
+            self._cpu_bf16_native = cpu_has_native_bf16()
+            if not self._cpu_bf16_native:
+                print_log(
+                    "CLIPSegmentClassifier: cpu_bf16='auto', but this CPU "
+                    'has no native bf16 (AVX512-BF16, AMX or ARM BF16); '
+                    'the CLIP image tower runs in float32',
+                    logger='current', level=logging.WARNING)
+        return self._cpu_bf16_native
 
     def binarize(self, mask_logits: Tensor, size: Tuple[int, int]) -> Tensor:
         """Upsample mask logits bilinearly and threshold their sigmoid.

@@ -4,13 +4,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import open_clip
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmzs3.registry import MODELS
-from ..utils.open_clip_utils import (build_open_clip, keep_part,
-                                     load_open_clip_weights,
-                                     pretrained_quick_gelu)
+from ..utils.frozen_clip_tower import FrozenOpenCLIPTower
 from ..utils.text_embedding_cache import (CacheDirType, TextEmbeddingCache,
                                           entry_key, state_dict_digest)
 from .templates import get_templates
@@ -20,7 +17,7 @@ _MemoKey = Tuple[str, Tuple[str, ...]]
 
 
 @MODELS.register_module()
-class OpenCLIPTextEncoder(BaseModule):
+class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
     """Frozen open_clip text tower producing prompt-ensembled class
     embeddings, as in `Decoupling Zero-Shot Semantic Segmentation
     <https://arxiv.org/abs/2112.07910>`_.
@@ -63,18 +60,12 @@ class OpenCLIPTextEncoder(BaseModule):
                  chunk_size: int = 256,
                  cache_dir: CacheDirType = None,
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
         if chunk_size < 1:
             raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
-        self.model_name = model_name
-        self.pretrained = pretrained
+        super().__init__('text', model_name, pretrained, model_cfg,
+                         init_cfg=init_cfg)
         self.templates = get_templates(templates)
         self.chunk_size = chunk_size
-        clip = build_open_clip(model_name, model_cfg,
-                               pretrained_quick_gelu(model_name, pretrained))
-        self.model = keep_part(clip, 'text')
-        self.model.requires_grad_(False)
-        self.model.eval()
         self.embed_dim = int(open_clip.get_model_config(model_name)
                              ['embed_dim'])
         self._tokenizer = None
@@ -103,18 +94,10 @@ class OpenCLIPTextEncoder(BaseModule):
             self._tokenizer = open_clip.get_tokenizer(self.model_name)
         return self._tokenizer
 
-    def train(self, mode: bool = True) -> 'OpenCLIPTextEncoder':
-        """Set the mode of the module; the frozen tower stays in eval."""
-        super().train(mode)
-        self.model.eval()
-        return self
-
     def init_weights(self) -> None:
-        """Load ``pretrained`` into the text tower (if set)."""
+        """Load ``pretrained`` into the text tower (if set) and forget the
+        memoised embeddings."""
         super().init_weights()
-        if self.pretrained:
-            load_open_clip_weights(self.model, self.pretrained,
-                                   self.model_name, 'text')
         self.clear_memo()
 
     def clear_memo(self) -> None:

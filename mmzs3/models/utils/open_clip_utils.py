@@ -12,13 +12,15 @@ import os.path as osp
 import socket
 import warnings
 import zipfile
+from contextlib import contextmanager
 from copy import deepcopy
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, Iterator, List, Optional
 from urllib.parse import urlparse
 
 import open_clip
 import torch
 from open_clip import factory as open_clip_factory
+from open_clip import model as open_clip_model
 from open_clip.convert import convert_state_dict
 from torch import nn
 
@@ -29,6 +31,11 @@ _SCALE_KEYS = ('logit_scale', 'logit_bias')
 #: Extra entries of OpenAI's JIT archives that are not weights.
 _OPENAI_EXTRA_KEYS = ('input_resolution', 'context_length', 'vocab_size')
 _HF_WEIGHTS = 'open_clip_pytorch_model.bin'
+#: open_clip's builder of each tower, called by every CLIP constructor.
+_TOWER_BUILDERS = {
+    'visual': '_build_vision_tower',
+    'text': '_build_text_tower'
+}
 _OFFLINE_PROBE_S = 1.5
 
 
@@ -78,8 +85,14 @@ def pretrained_quick_gelu(model_name: str, pretrained: Optional[str]) -> bool:
 
 def build_open_clip(model_name: str,
                     model_cfg: Optional[dict] = None,
-                    quick_gelu: bool = False) -> nn.Module:
+                    quick_gelu: bool = False,
+                    part: str = 'all') -> nn.Module:
     """Build an open_clip CLIP model with random weights and no I/O.
+
+    With ``part='text'`` or ``'visual'`` only that part is allocated: the
+    other tower is built on the meta device (no memory, no random draws)
+    and dropped with :func:`keep_part`, so a ViT-B/16 text encoder never
+    holds the 86 M image-tower weights, even for a moment.
 
     Args:
         model_name (str): open_clip architecture name (e.g. ``'ViT-B-16'``).
@@ -87,10 +100,14 @@ def build_open_clip(model_name: str,
             registered under ``model_name``. Defaults to None.
         quick_gelu (bool): Force QuickGELU activations, as OpenAI's weights
             need. Defaults to False.
+        part (str): The part to build and keep, one of :data:`PARTS`.
+            Defaults to 'all'.
 
     Returns:
-        nn.Module: An open_clip ``CLIP``, ``CustomTextCLIP`` or ``CoCa``.
+        nn.Module: An open_clip ``CLIP``, ``CustomTextCLIP`` or ``CoCa``
+        (reduced to ``part``; a ``CoCa`` builds both towers first).
     """
+    _check_part(part)
     if model_cfg is not None:
         register_open_clip_config(model_name, model_cfg)
     cfg = open_clip.get_model_config(model_name)
@@ -112,7 +129,34 @@ def build_open_clip(model_name: str,
         model_class = open_clip.CustomTextCLIP
     else:
         model_class = open_clip.CLIP
-    return model_class(**cfg)
+    with _other_tower_on_meta(part):
+        model = model_class(**cfg)
+    return keep_part(model, part)
+
+
+@contextmanager
+def _other_tower_on_meta(part: str) -> Iterator[None]:
+    """Build the tower outside ``part`` on the meta device.
+
+    open_clip has no option to build one tower of a CLIP model: every
+    constructor builds both through its module-level tower builders, so the
+    one outside ``part`` is wrapped for the duration of the build.
+    """
+    if part == 'all':
+        yield
+        return
+    name = _TOWER_BUILDERS['text' if part == 'visual' else 'visual']
+    build = getattr(open_clip_model, name)
+
+    def build_on_meta(*args, **kwargs) -> nn.Module:
+        with torch.device('meta'):
+            return build(*args, **kwargs)
+
+    setattr(open_clip_model, name, build_on_meta)
+    try:
+        yield
+    finally:
+        setattr(open_clip_model, name, build)
 
 
 def part_of_key(key: str) -> str:
@@ -183,8 +227,11 @@ def load_open_clip_weights(model: nn.Module, pretrained: str,
                 state_dict[key].numel() == expected[key].numel() == 1:
             state_dict[key] = state_dict[key].reshape(expected[key].shape)
     _check_compatible(state_dict, expected, path, parts)
-    loaded = {k: state_dict[k].to(v.dtype) for k, v in expected.items()}
-    model.load_state_dict(loaded, strict=False)
+    # Copied one tensor at a time (converting the dtype on the fly) and
+    # released at once: no second, converted copy of the checkpoint exists.
+    with torch.no_grad():
+        for key, target in expected.items():
+            target.copy_(state_dict.pop(key))
 
 
 def resolve_pretrained(pretrained: str, model_name: str) -> str:

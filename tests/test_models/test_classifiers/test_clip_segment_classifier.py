@@ -94,3 +94,53 @@ def test_other_styles_differ_from_cropmask(style):
     ref = build()(images, masks, text)
     assert out.shape == (1, 1, 3)
     assert not torch.allclose(out, ref)
+
+
+def bf16_inputs():
+    torch.manual_seed(6)
+    image = torch.randn(3, 64, 48)
+    masks = torch.randn(6, 16, 12) * 4
+    return image, masks
+
+
+def test_cpu_bf16_force_is_close_to_float32_but_not_equal():
+    image, masks = bf16_inputs()
+    outs = {}
+    for setting in ('off', 'force'):
+        classifier = build(cpu_bf16=setting)
+        outs[setting] = classifier.encode_segments(image, masks)
+    assert outs['off'].dtype == outs['force'].dtype == torch.float32
+    # bf16 keeps 8 significant bits: each rounded operand is off by at
+    # most 2**-9 (0.2 %), and the tiny tower's products chain a few such
+    # roundings; 5 % (relative L2 per feature) bounds that with margin and
+    # still fails on a wrong dtype or an overflow.
+    error = (outs['force'] - outs['off']).norm(dim=-1) / outs['off'].norm(
+        dim=-1)
+    assert error.max() < 0.05
+    # not identical: the tower really ran in bf16 (emulated on CPUs
+    # without native bf16)
+    assert error.min() > 1e-4
+
+
+def test_cpu_bf16_auto_follows_the_cpu(monkeypatch):
+    from mmzs3.models.classifiers import clip_segment_classifier as module
+    logged = []
+    monkeypatch.setattr(module, 'print_log',
+                        lambda *args, **kwargs: logged.append(args[0]))
+    image, masks = bf16_inputs()
+    reference = {
+        setting: build(cpu_bf16=setting).encode_segments(image, masks)
+        for setting in ('off', 'force')
+    }
+    for native, expected in ((False, 'off'), (True, 'force')):
+        monkeypatch.setattr(module, 'cpu_has_native_bf16', lambda: native)
+        logged.clear()
+        classifier = build(cpu_bf16='auto')
+        for _ in range(2):
+            out = classifier.encode_segments(image, masks)
+            assert torch.equal(out, reference[expected])
+        # the fallback is logged once per classifier, native bf16 never
+        assert len(logged) == (0 if native else 1)
+        assert all('no native bf16' in line for line in logged)
+    with pytest.raises(ValueError, match='cpu_bf16'):
+        build(cpu_bf16=True)

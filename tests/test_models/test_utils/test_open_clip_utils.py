@@ -135,3 +135,31 @@ def test_wrong_architecture_is_clear(tmp_path):
         load_open_clip_weights(
             keep_part(build_open_clip(NAME), 'visual'), text_only, NAME,
             'visual')
+
+
+def test_build_part_allocates_only_that_tower(monkeypatch):
+    from open_clip import model as open_clip_model
+    devices = []
+    for name in ('_build_vision_tower', '_build_text_tower'):
+        original = getattr(open_clip_model, name)
+
+        def recording(*args, _build=original, _name=name, **kwargs):
+            devices.append((_name, torch.empty(0).device.type))
+            return _build(*args, **kwargs)
+
+        monkeypatch.setattr(open_clip_model, name, recording)
+    full = build_open_clip(NAME, tiny_cfg())
+    text = build_open_clip(NAME, part='text')
+    visual = build_open_clip(NAME, part='visual')
+    assert devices == [('_build_vision_tower', 'cpu'),
+                       ('_build_text_tower', 'cpu'),
+                       ('_build_vision_tower', 'meta'),
+                       ('_build_text_tower', 'cpu'),
+                       ('_build_vision_tower', 'cpu'),
+                       ('_build_text_tower', 'meta')]
+    # the same keys as keep_part on a full model, none left on meta
+    assert set(text.state_dict()) == set(keep_part(full, 'text').state_dict())
+    assert text.visual is None and visual.transformer is None
+    for model in (text, visual):
+        assert not any(t.is_meta for t in model.state_dict().values())
+    assert 'logit_scale' in visual.state_dict()
