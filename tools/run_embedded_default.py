@@ -101,11 +101,9 @@ class Pipeline:
 
     def finish(self, stage: str, content: dict) -> None:
         """Write a stage's completion marker atomically."""
-        path = self.marker(stage)
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
+        from mmzs3.utils.atomic_write import atomic_write
+        with atomic_write(self.marker(stage), 'w') as f:
             json.dump(content, f, indent=2)
-        os.replace(path + '.tmp', path)
 
     def run_tool(self, args: List[str]) -> None:
         """Run a script of this repository with this interpreter."""
