@@ -4,10 +4,8 @@ from typing import Dict, Optional, Sequence
 from mmseg.datasets import BaseSegDataset
 
 from mmzs3.registry import DATASETS
+from .label_maps import WIDE_IGNORE_INDEX, build_label_map
 from .splits import ADE20K_FULL_847
-
-#: Ignore value of 16-bit label maps (847 classes do not fit in uint8).
-WIDE_IGNORE_INDEX = 65535
 
 
 @DATASETS.register_module()
@@ -55,11 +53,7 @@ class ADE20KFull847Dataset(BaseSegDataset):
         Returns:
             dict, optional: Old label index to new label index.
         """
-        label_map = super().get_label_map(new_classes)
-        if label_map is None:
-            return None
-        kept = {name: i for i, name in enumerate(new_classes)}
-        return {
-            old: kept.get(name, WIDE_IGNORE_INDEX)
-            for old, name in enumerate(cls.METAINFO['classes'])
-        }
+        if super().get_label_map(new_classes) is None:
+            return None  # mmseg checked the names: nothing to map
+        return build_label_map(cls.METAINFO['classes'], new_classes,
+                               WIDE_IGNORE_INDEX)
