@@ -5,6 +5,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmengine.model import BaseModule
+from mmengine.utils import to_2tuple
 from torch import Tensor
 
 from mmzs3.registry import MODELS
@@ -88,7 +89,7 @@ class CLIPSegmentClassifier(BaseModule):
         self.model.requires_grad_(False)
         self.model.eval()
         self.image_size: Tuple[int, int] = tuple(
-            _as_pair(self.model.visual.image_size))
+            to_2tuple(self.model.visual.image_size))
 
     def train(self, mode: bool = True) -> 'CLIPSegmentClassifier':
         """Set the mode of the module; the frozen tower stays in eval."""
@@ -188,9 +189,3 @@ class CLIPSegmentClassifier(BaseModule):
             mode='bilinear',
             align_corners=False)[0]
         return upsampled.sigmoid() > self.mask_threshold
-
-
-def _as_pair(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
-    if isinstance(size, int):
-        return (size, size)
-    return (int(size[0]), int(size[1]))
