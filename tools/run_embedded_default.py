@@ -99,6 +99,15 @@ class Pipeline:
         with open(path) as f:
             return json.load(f)
 
+    def restore(self, stage: str, attr: str, key: str) -> bool:
+        """If ``stage`` finished, set ``attr`` to its marker's ``key`` (an
+        output path) and say so; return whether it finished."""
+        marker = self.done(stage)
+        if marker:
+            setattr(self, attr, marker[key])
+            print('done already: ' + marker[key])
+        return bool(marker)
+
     def finish(self, stage: str, content: dict) -> None:
         """Write a stage's completion marker atomically."""
         from mmzs3.utils.atomic_write import atomic_write
@@ -133,10 +142,7 @@ class Pipeline:
     def generate(self) -> None:
         """Stage 1: the synthetic scenes and the image-caption set."""
         self.header('1/6 generate the synthetic benchmark')
-        marker = self.done('data')
-        if marker:
-            self.data_root = marker['data_root']
-            print('done already: ' + self.data_root)
+        if self.restore('data', 'data_root', 'data_root'):
             return
         self.run_tool([
             'tools/dataset_converters/synthetic_shapes.py', '--out',
@@ -148,10 +154,7 @@ class Pipeline:
     def pretrain_clip(self) -> None:
         """Stage 2: contrastive pretraining of the tiny CLIP, then export."""
         self.header('2/6 pretrain the tiny CLIP (image-caption set)')
-        marker = self.done('clip')
-        if marker:
-            self.clip_weights = marker['weights']
-            print('done already: ' + self.clip_weights)
+        if self.restore('clip', 'clip_weights', 'weights'):
             return
         captions = osp.join(self.data_root, 'captions')
         options = [

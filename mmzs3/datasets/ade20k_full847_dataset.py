@@ -19,23 +19,16 @@ class ADE20KFull847Dataset(BaseSegDataset):
     so pipelines must load them with ``LoadWideSegAnnotations``.
 
     Args:
-        img_suffix (str): Suffix of images. Defaults to '.jpg'.
-        seg_map_suffix (str): Suffix of label maps. Defaults to '.png'.
         ignore_index (int): Ignored label value. Defaults to 65535.
-        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`
+            (images ``.jpg``, label maps ``.png`` by default).
     """
     METAINFO = dict(classes=ADE20K_FULL_847.classes)
 
     def __init__(self,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
                  ignore_index: int = WIDE_IGNORE_INDEX,
                  **kwargs) -> None:
-        super().__init__(
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            ignore_index=ignore_index,
-            **kwargs)
+        super().__init__(ignore_index=ignore_index, **kwargs)
 
     @classmethod
     def get_label_map(

@@ -16,23 +16,19 @@ class PascalContext459Dataset(BaseSegDataset):
     ignored pixels; load them with ``LoadWideSegAnnotations``.
 
     Args:
-        img_suffix (str): Suffix of images. Defaults to '.jpg'.
         seg_map_suffix (str): Suffix of label maps. Defaults to '.tif'.
         ignore_index (int): Ignored label value. Defaults to 65535.
-        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`
+            (images ``.jpg`` by default).
     """
     METAINFO: dict = dict()
 
     def __init__(self,
-                 img_suffix: str = '.jpg',
                  seg_map_suffix: str = '.tif',
                  ignore_index: int = WIDE_IGNORE_INDEX,
                  **kwargs) -> None:
         super().__init__(
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            ignore_index=ignore_index,
-            **kwargs)
+            seg_map_suffix=seg_map_suffix, ignore_index=ignore_index, **kwargs)
         classes = self._metainfo.get('classes')
         if classes is None or len(classes) != 459:
             raise ValueError(

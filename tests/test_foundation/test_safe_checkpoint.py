@@ -73,9 +73,8 @@ def _round_trip(tmp_path, obj, **save_kwargs):
 
 def test_empty_history_buffer_loads(tmp_path):
     """An empty buffer pickles an empty array: ``builtins.bytes()``."""
-    hub = MessageHub.get_instance('mmzs3_empty_hub')
-    hub.log_scalars['train/loss'] = HistoryBuffer()
-    loaded = _round_trip(tmp_path, dict(message_hub=hub.state_dict()))
+    hub = dict(log_scalars={'train/loss': HistoryBuffer()}, runtime_info={})
+    loaded = _round_trip(tmp_path, dict(message_hub=hub))
     assert len(loaded['message_hub']['log_scalars']['train/loss']) == 0
 
 

@@ -2,20 +2,20 @@
 from typing import Optional
 
 import mmcv
-from mmcv.transforms import LoadAnnotations as MMCVLoadAnnotations
 from mmengine import fileio
+from mmseg.datasets.transforms import LoadAnnotations
 
 from mmzs3.registry import TRANSFORMS
 from ..label_maps import WIDE_IGNORE_INDEX, apply_label_map
 
 
 @TRANSFORMS.register_module()
-class LoadWideSegAnnotations(MMCVLoadAnnotations):
+class LoadWideSegAnnotations(LoadAnnotations):
     """Load semantic labels without casting them to uint8.
 
     mmseg's ``LoadAnnotations`` casts every label map to uint8, which breaks
     16-bit labels (ADE20K-Full 847, PASCAL Context-459, ignore 65535). This
-    transform reads the map unchanged (16-bit PNG or TIFF through OpenCV),
+    subclass reads the map unchanged (16-bit PNG or TIFF through OpenCV),
     applies ``reduce_zero_label`` and the dataset's ``label_map`` and
     stores ``gt_seg_map`` as int64.
 
@@ -32,12 +32,7 @@ class LoadWideSegAnnotations(MMCVLoadAnnotations):
                  imdecode_backend: str = 'cv2',
                  backend_args: Optional[dict] = None) -> None:
         super().__init__(
-            with_bbox=False,
-            with_label=False,
-            with_seg=True,
-            with_keypoints=False,
-            imdecode_backend=imdecode_backend,
-            backend_args=backend_args)
+            backend_args=backend_args, imdecode_backend=imdecode_backend)
         self.ignore_index = ignore_index
 
     def _load_seg_map(self, results: dict) -> None:
