@@ -75,7 +75,8 @@ def test_empty_history_buffer_loads(tmp_path):
     """An empty buffer pickles an empty array: ``builtins.bytes()``."""
     hub = dict(log_scalars={'train/loss': HistoryBuffer()}, runtime_info={})
     loaded = _round_trip(tmp_path, dict(message_hub=hub))
-    assert len(loaded['message_hub']['log_scalars']['train/loss']) == 0
+    history, counts = loaded['message_hub']['log_scalars']['train/loss'].data
+    assert history.size == 0 and counts.size == 0
 
 
 @pytest.mark.parametrize('dtype', NUMPY_DTYPES, ids=str)

@@ -64,7 +64,7 @@ def test_config_importing_mmzs3_changes_nothing_in_mmengine(tmp_path):
 
 def test_the_opt_in_changes_exactly_the_documented_four(tmp_path):
     config = tmp_path / 'cfg.py'
-    config.write_text('custom_imports = dict(imports=['
+    config.write_text('custom_imports = dict(imports='
                       "['mmzs3', 'mmzs3.utils.safe_io_patch'])\n")
     assert set(_changed_by(str(config))) == {
         "scheme ''", "backend 'local'", "prefix ''", 'checkpoint_hook.open',
