@@ -116,10 +116,10 @@ def _mmseg_style_train(config: str, work_dir: str, data_root: str,
             work_dir, *extra, '--cfg-options', *data_options(data_root)
         ],
         cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=REPO_ROOT),
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1800)
 def test_resume_with_mmseg_style_runner(tmp_path, tiny_seg_dataset):
     """Config.fromfile -> Runner.from_cfg -> train(resume=True) on this
     torch resumes with the documented opt-in line, and not without it."""

@@ -1,14 +1,16 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import logging
-from typing import List, Optional, Union
+from typing import List
 
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
 from torch import nn
 
 from mmzs3.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
-#: Frozen modules named in the log line; the rest are counted.
+#: The end of mmengine's warning for each frozen parameter.
+SKIPPED = ' is skipped since its requires_grad=False'
+#: Frozen parts named in the log line; the rest are counted.
 MAX_NAMES_SHOWN = 8
 
 
@@ -26,66 +28,85 @@ def is_frozen(module: nn.Module) -> bool:
     return bool(flags) and not any(flags)
 
 
+def frozen_parts(model: nn.Module, prefix: str = '') -> List[str]:
+    """The largest frozen modules, and frozen parameters of modules that
+    also train, by name.
+
+    Args:
+        model (nn.Module): The model.
+        prefix (str): Name of ``model``. Defaults to ''.
+
+    Returns:
+        list[str]: E.g. ``['backbone.bn1', 'text_encoder',
+        'decode_head.cls_embed.logit_scale']``, in module order.
+    """
+    if prefix and is_frozen(model):
+        return [prefix]
+    join = (lambda name: f'{prefix}.{name}') if prefix else str
+    parts = [
+        join(name) for name, param in model.named_parameters(recurse=False)
+        if not param.requires_grad
+    ]
+    for name, child in model.named_children():
+        parts += frozen_parts(child, join(name))
+    return parts
+
+
+class _DropSkipWarnings(logging.Filter):
+    """Drops mmengine's per-parameter ``requires_grad=False`` warnings and
+    counts them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().endswith(SKIPPED):
+            self.count += 1
+            return False
+        return True
+
+
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class SkipFrozenOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """mmengine's default constructor, quiet about frozen modules.
+    """mmengine's default constructor, with one log line for frozen
+    parameters instead of one warning each.
 
     With a ``paramwise_cfg``, mmengine leaves every parameter with
-    ``requires_grad=False`` out of the optimizer and logs one warning per
+    ``requires_grad=False`` out of the optimizer and logs a warning per
     parameter (``... is skipped since its requires_grad=False``): hundreds
-    for ZegFormer's frozen CLIP towers, on every run. This constructor
-    leaves whole frozen modules (the CLIP towers, frozen backbone stages)
-    out before mmengine looks at their parameters and logs one line
-    instead::
+    for ZegFormer's frozen CLIP towers and frozen norm layers, on every run.
+    This constructor builds exactly what mmengine builds, drops those
+    warnings while it does, and logs one line instead::
 
-        left 412 frozen parameters out of the optimizer: clip_classifier,
-        text_encoder
+        left 412 frozen parameters out of the optimizer: backbone.bn1,
+        ..., text_encoder, decode_head.cls_embed.logit_scale
 
-    Everything else, including the optimizer's parameter groups, is
-    mmengine's. Without a ``paramwise_cfg`` mmengine hands all parameters
-    to the optimizer and logs nothing; the optimizer skips those without
-    gradients.
+    Without a ``paramwise_cfg`` mmengine hands all parameters to the
+    optimizer (which skips those without gradients) and logs nothing, and
+    so does this constructor.
 
     Use it with ``optim_wrapper=dict(constructor=
     'SkipFrozenOptimWrapperConstructor', ...)``; arguments as for
     :class:`mmengine.optim.DefaultOptimWrapperConstructor`.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._frozen: List[str] = []
-        self._num_frozen = 0
-
     def __call__(self, model: nn.Module) -> OptimWrapper:
-        self._frozen, self._num_frozen = [], 0
-        optim_wrapper = super().__call__(model)
-        if self._frozen:
-            shown = ', '.join(self._frozen[:MAX_NAMES_SHOWN])
-            if len(self._frozen) > MAX_NAMES_SHOWN:
-                shown += f' and {len(self._frozen) - MAX_NAMES_SHOWN} more'
+        logger = MMLogger.get_current_instance()
+        dropped = _DropSkipWarnings()
+        logger.addFilter(dropped)
+        try:
+            optim_wrapper = super().__call__(model)
+        finally:
+            logger.removeFilter(dropped)
+        if dropped.count:
+            parts = frozen_parts(getattr(model, 'module', model))
+            shown = ', '.join(parts[:MAX_NAMES_SHOWN])
+            if len(parts) > MAX_NAMES_SHOWN:
+                shown += f' and {len(parts) - MAX_NAMES_SHOWN} more'
             print_log(
-                f'left {self._num_frozen} frozen parameters out of the '
+                f'left {dropped.count} frozen parameters out of the '
                 f'optimizer: {shown}',
                 logger='current',
                 level=logging.INFO)
         return optim_wrapper
-
-    def add_params(self,
-                   params: List[dict],
-                   module: nn.Module,
-                   prefix: str = '',
-                   is_dcn_module: Optional[Union[int, float]] = None) -> None:
-        """mmengine's ``add_params``, skipping frozen modules silently.
-
-        Args:
-            params (list[dict]): Parameter groups, extended in place.
-            module (nn.Module): The module to add.
-            prefix (str): The module's name. Defaults to ''.
-            is_dcn_module (int | float, optional): As in mmengine.
-                Defaults to None.
-        """
-        if prefix and is_frozen(module):
-            self._frozen.append(prefix)
-            self._num_frozen += sum(1 for _ in module.parameters())
-            return
-        super().add_params(params, module, prefix, is_dcn_module)
