@@ -64,3 +64,37 @@ def _no_user_text_embedding_cache(monkeypatch):
     embeddings under the real weights' key. Cache tests pass their own
     ``cache_dir``."""
     monkeypatch.setenv('MMZS3_TEXT_EMBEDDING_CACHE', 'off')
+
+
+@pytest.fixture(autouse=True)
+def _restore_mmengine_io():
+    """Undo ``mmzs3.utils.enable_safe_io`` after each test (a test, or a
+    tool's ``main()`` run in-process, may call it), so that no test sees
+    another's opt-in."""
+    from mmengine.dataset import base_dataset
+    from mmengine.fileio.backends import registry_utils
+    from mmengine.hooks import checkpoint_hook
+    from mmengine.runner.checkpoint import CheckpointLoader
+    schemes = CheckpointLoader._schemes.copy()
+    backends = dict(registry_utils.backends)
+    prefixes = dict(registry_utils.prefix_to_backends)
+    hook_open = vars(checkpoint_hook).get('open')
+    list_from_file = base_dataset.list_from_file
+    yield
+    CheckpointLoader._schemes = schemes
+    for registered, saved in ((registry_utils.backends, backends),
+                              (registry_utils.prefix_to_backends, prefixes)):
+        registered.clear()
+        registered.update(saved)
+    if hook_open is None:
+        vars(checkpoint_hook).pop('open', None)
+    else:
+        checkpoint_hook.open = hook_open
+    base_dataset.list_from_file = list_from_file
+
+
+@pytest.fixture
+def safe_io() -> None:
+    """mmzs3's safe I/O switched on for one test."""
+    from mmzs3.utils import enable_safe_io
+    enable_safe_io()

@@ -120,13 +120,20 @@ class Pipeline:
         with open(path) as f:
             return json.load(f)
 
+    def restore(self, stage: str, attr: str, key: str) -> bool:
+        """If ``stage`` finished, set ``attr`` to its marker's ``key`` (an
+        output path) and say so; return whether it finished."""
+        marker = self.done(stage)
+        if marker:
+            setattr(self, attr, marker[key])
+            print('done already: ' + marker[key])
+        return bool(marker)
+
     def finish(self, stage: str, content: dict) -> None:
         """Write a stage's completion marker atomically."""
-        path = self.marker(stage)
-        os.makedirs(osp.dirname(path), exist_ok=True)
-        with open(path + '.tmp', 'w') as f:
+        from mmzs3.utils.atomic_write import atomic_write
+        with atomic_write(self.marker(stage), 'w') as f:
             json.dump(content, f, indent=2)
-        os.replace(path + '.tmp', path)
 
     def timed(self, stage: str, step: Callable[[], Any]) -> Any:
         """Run one stage, recording its wall time (kept across resumes)."""
@@ -175,10 +182,7 @@ class Pipeline:
     # -- stages ----------------------------------------------------------
     def generate(self) -> None:
         """Stage 1: the synthetic scenes and the image-caption set."""
-        marker = self.done('data')
-        if marker:
-            self.data_root = marker['data_root']
-            print('done already: ' + self.data_root)
+        if self.restore('data', 'data_root', 'data_root'):
             return
         self.run_tool([
             'tools/dataset_converters/synthetic_shapes.py', '--out',
@@ -212,10 +216,7 @@ class Pipeline:
 
     def pretrain_clip(self) -> None:
         """Stage 2: contrastive pretraining of the tiny CLIP, then export."""
-        marker = self.done('clip')
-        if marker:
-            self.clip_weights = marker['weights']
-            print('done already: ' + self.clip_weights)
+        if self.restore('clip', 'clip_weights', 'weights'):
             return
         train_dir = self.pretrain('clip', CLIP_CFG, 'tiny_clip')
         self.run_tool([
@@ -229,10 +230,7 @@ class Pipeline:
     def pretrain_backbone(self) -> None:
         """Stage 3: image-level classification pretraining of the backbone.
         """
-        marker = self.done('backbone')
-        if marker:
-            self.backbone_weights = marker['weights']
-            print('done already: ' + self.backbone_weights)
+        if self.restore('backbone', 'backbone_weights', 'weights'):
             return
         train_dir = self.pretrain('backbone', BACKBONE_CFG,
                                   'backbone_pretrain')

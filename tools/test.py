@@ -5,8 +5,8 @@ import argparse
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-import mmzs3  # noqa: F401  (registers mmzs3 and the safe checkpoint loader)
-from mmzs3.utils.launch import (default_work_dir, set_local_rank,
+from mmzs3.utils import enable_safe_io
+from mmzs3.utils.launch import (load_config, set_local_rank,
                                 setup_cpu_distributed)
 
 
@@ -58,14 +58,10 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = default_work_dir(args.config)
+    # safe, atomic checkpoint I/O and the class-list reader (the opt-in that
+    # ``import mmzs3`` does not make; see docs/reliability.md)
+    enable_safe_io()
+    cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         enable_visualization(cfg, args)

@@ -2,12 +2,12 @@
 """Train a segmentor with mmengine's runner (mmseg's arguments)."""
 import argparse
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-import mmzs3  # noqa: F401  (registers mmzs3 and the safe checkpoint loader)
 from mmzs3.registry import RUNNERS
-from mmzs3.utils.launch import (check_amp_device, default_work_dir, set_amp,
+from mmzs3.utils import enable_safe_io
+from mmzs3.utils.launch import (check_amp_device, load_config, set_amp,
                                 set_local_rank, setup_cpu_distributed)
 
 
@@ -46,14 +46,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = default_work_dir(args.config)
+    # safe, atomic checkpoint I/O and the class-list reader (the opt-in that
+    # ``import mmzs3`` does not make; see docs/reliability.md)
+    enable_safe_io()
+    cfg = load_config(args)
     if args.amp or args.no_amp:
         set_amp(cfg, enabled=args.amp)
     check_amp_device(cfg, args.config)

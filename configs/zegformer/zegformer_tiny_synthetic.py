@@ -14,6 +14,8 @@ _base_ = [
 max_iters = 1000
 optim_wrapper = dict(
     type='OptimWrapper',
+    # frozen CLIP towers: left out with one log line, not one per parameter
+    constructor='SkipFrozenOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(

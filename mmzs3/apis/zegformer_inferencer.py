@@ -18,8 +18,8 @@ from mmseg.structures import SegDataSample
 from torch import nn
 
 from mmzs3.datasets.splits import checkpoint_vocabulary
-from mmzs3.registry import VISUALIZERS
-from mmzs3.utils.class_names import read_class_names
+from mmzs3.registry import MODELS, VISUALIZERS
+from mmzs3.utils import check_class_names, read_class_names, safe_torch_load
 from mmzs3.utils.typing_utils import ConfigType
 from mmzs3.visualization import OpenVocabSegVisualizer, generate_palette
 from .model_index import get_model_entry, resolve_model
@@ -239,9 +239,10 @@ class ZegFormerInferencer(MMSegInferencer):
                     device: str = 'cpu') -> nn.Module:
         """Build the model with no ``init_cfg`` anywhere (mmseg's
         ``init_model`` clears it only for ``EncoderDecoder``), then load the
-        checkpoint. The CLIP towers keep ``pretrained``: it selects their
-        activation (QuickGELU for OpenAI weights) and is the fallback
-        source of their weights."""
+        checkpoint with :func:`mmzs3.utils.safe_torch_load` (mmengine's
+        loader, which the base class uses, is left as it is). The CLIP
+        towers keep ``pretrained``: it selects their activation (QuickGELU
+        for OpenAI weights) and is the fallback source of their weights."""
         cfg = copy.deepcopy(cfg)
         cfg.model = clear_init_cfg(cfg.model)
         for key, value in self._overrides.items():
@@ -254,7 +255,13 @@ class ZegFormerInferencer(MMSegInferencer):
                     cfg.model.clip_classifier.cpu_bf16 = value
             else:
                 cfg.model[key] = value
-        return super()._init_model(cfg, weights, device)
+        checkpoint = None
+        if weights is not None:
+            checkpoint = safe_torch_load(weights, map_location='cpu')
+        model = MODELS.build(cfg.model)
+        model.cfg = cfg
+        self._load_weights_to_model(model, checkpoint, cfg)
+        return model.to(device).eval()
 
     def _load_weights_to_model(self, model: nn.Module,
                                checkpoint: Optional[dict],
@@ -340,8 +347,9 @@ def parse_vocabulary(names: VocabularyType,
                      allow_empty: bool = False) -> List[str]:
     """Class names from a list or a class-list file, checked.
 
-    A file is read with :func:`read_class_names` (UTF-8 byte-order mark and
-    Windows line endings handled). Names are stripped of white space.
+    A file is read with :func:`mmzs3.utils.read_class_names`; a list is
+    checked with :func:`mmzs3.utils.check_class_names` (the naming rule of
+    docs/reliability.md: names are used as given, never stripped).
 
     Args:
         names (str | Sequence[str]): Names, or the path of a file.
@@ -353,8 +361,8 @@ def parse_vocabulary(names: VocabularyType,
         list[str]: The names.
 
     Raises:
-        ValueError: For a string that is not a file, a non-string, an
-            empty or duplicate name, or an empty list.
+        ValueError: For a string that is not a file, or names that break
+            the naming rule.
     """
     if isinstance(names, str):
         if not osp.isfile(names):
@@ -362,20 +370,7 @@ def parse_vocabulary(names: VocabularyType,
                 f'{what}: {names!r} is not a file; pass a list of names or '
                 'the path of a class-list file (one name per line)')
         return read_class_names(names)
-    result = []
-    for index, name in enumerate(names):
-        if not isinstance(name, str):
-            raise ValueError(f'{what}[{index}] is not a string: {name!r}')
-        name = name.strip()
-        if not name:
-            raise ValueError(f'{what}[{index}] is an empty name')
-        if name in result:
-            raise ValueError(f'{what}[{index}]: {name!r} is a duplicate of '
-                             f'{what}[{result.index(name)}]')
-        result.append(name)
-    if not result and not allow_empty:
-        raise ValueError(f'{what} is empty; give at least one name')
-    return result
+    return list(check_class_names(names, what, allow_empty=allow_empty))
 
 
 def clear_init_cfg(cfg: ConfigType) -> ConfigDict:

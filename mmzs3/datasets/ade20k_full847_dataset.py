@@ -4,10 +4,8 @@ from typing import Dict, Optional, Sequence
 from mmseg.datasets import BaseSegDataset
 
 from mmzs3.registry import DATASETS
+from .label_maps import WIDE_IGNORE_INDEX, build_label_map
 from .splits import ADE20K_FULL_847
-
-#: Ignore value of 16-bit label maps (847 classes do not fit in uint8).
-WIDE_IGNORE_INDEX = 65535
 
 
 @DATASETS.register_module()
@@ -21,23 +19,16 @@ class ADE20KFull847Dataset(BaseSegDataset):
     so pipelines must load them with ``LoadWideSegAnnotations``.
 
     Args:
-        img_suffix (str): Suffix of images. Defaults to '.jpg'.
-        seg_map_suffix (str): Suffix of label maps. Defaults to '.png'.
         ignore_index (int): Ignored label value. Defaults to 65535.
-        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`
+            (images ``.jpg``, label maps ``.png`` by default).
     """
     METAINFO = dict(classes=ADE20K_FULL_847.classes)
 
     def __init__(self,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
                  ignore_index: int = WIDE_IGNORE_INDEX,
                  **kwargs) -> None:
-        super().__init__(
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            ignore_index=ignore_index,
-            **kwargs)
+        super().__init__(ignore_index=ignore_index, **kwargs)
 
     @classmethod
     def get_label_map(
@@ -55,11 +46,7 @@ class ADE20KFull847Dataset(BaseSegDataset):
         Returns:
             dict, optional: Old label index to new label index.
         """
-        label_map = super().get_label_map(new_classes)
-        if label_map is None:
-            return None
-        kept = {name: i for i, name in enumerate(new_classes)}
-        return {
-            old: kept.get(name, WIDE_IGNORE_INDEX)
-            for old, name in enumerate(cls.METAINFO['classes'])
-        }
+        if super().get_label_map(new_classes) is None:
+            return None  # mmseg checked the names: nothing to map
+        return build_label_map(cls.METAINFO['classes'], new_classes,
+                               WIDE_IGNORE_INDEX)

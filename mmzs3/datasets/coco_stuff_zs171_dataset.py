@@ -15,16 +15,7 @@ class COCOStuffZS171Dataset(BaseSegDataset):
     classes, then 15 unseen; not mmseg's ``COCOStuffDataset`` order) and
     255 for ignored pixels. ``reduce_zero_label`` is False.
 
-    Args:
-        img_suffix (str): Suffix of images. Defaults to '.jpg'.
-        seg_map_suffix (str): Suffix of label maps. Defaults to '.png'.
-        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+    Arguments are those of :class:`mmseg.datasets.BaseSegDataset` (images
+    ``.jpg``, label maps ``.png`` by default).
     """
     METAINFO = dict(classes=COCO_STUFF_171.classes)
-
-    def __init__(self,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
-                 **kwargs) -> None:
-        super().__init__(
-            img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)

@@ -2,7 +2,7 @@
 from mmseg.datasets import BaseSegDataset
 
 from mmzs3.registry import DATASETS
-from .ade20k_full847_dataset import WIDE_IGNORE_INDEX
+from .label_maps import WIDE_IGNORE_INDEX
 from .splits import PASCAL_CONTEXT_459, PASCAL_CONTEXT_459_SYNONYMS
 
 CLASS_NAME_VARIANTS = ('plain', 'synonyms')

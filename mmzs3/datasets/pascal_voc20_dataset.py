@@ -17,22 +17,15 @@ class PascalVOC20Dataset(BaseSegDataset):
 
     Args:
         ann_file (str): Text file listing image names (no suffix).
-        img_suffix (str): Suffix of images. Defaults to '.jpg'.
-        seg_map_suffix (str): Suffix of label maps. Defaults to '.png'.
         reduce_zero_label (bool): Ignore background. Defaults to True.
-        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`.
+        **kwargs: Arguments of :class:`mmseg.datasets.BaseSegDataset`
+            (images ``.jpg``, label maps ``.png`` by default).
     """
     METAINFO = dict(classes=VOC_20_CLASSES)
 
     def __init__(self,
                  ann_file: str,
-                 img_suffix: str = '.jpg',
-                 seg_map_suffix: str = '.png',
                  reduce_zero_label: bool = True,
                  **kwargs) -> None:
         super().__init__(
-            ann_file=ann_file,
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            reduce_zero_label=reduce_zero_label,
-            **kwargs)
+            ann_file=ann_file, reduce_zero_label=reduce_zero_label, **kwargs)

@@ -80,20 +80,10 @@ class SyntheticShapesDataset(BaseSegDataset):
 
     Args:
         img_suffix (str): Suffix of images. Defaults to '.png'.
-        seg_map_suffix (str): Suffix of label maps. Defaults to '.png'.
-        reduce_zero_label (bool): Whether to shift labels down by one.
-            Defaults to False.
-        **kwargs: Further arguments of :class:`mmseg.datasets.BaseSegDataset`.
+        **kwargs: Further arguments of :class:`mmseg.datasets.BaseSegDataset`
+            (label maps are ``.png``, ``reduce_zero_label`` is False).
     """
     METAINFO = dict(classes=SYNTHETIC_CLASSES, palette=_palette())
 
-    def __init__(self,
-                 img_suffix: str = '.png',
-                 seg_map_suffix: str = '.png',
-                 reduce_zero_label: bool = False,
-                 **kwargs) -> None:
-        super().__init__(
-            img_suffix=img_suffix,
-            seg_map_suffix=seg_map_suffix,
-            reduce_zero_label=reduce_zero_label,
-            **kwargs)
+    def __init__(self, img_suffix: str = '.png', **kwargs) -> None:
+        super().__init__(img_suffix=img_suffix, **kwargs)

@@ -2,9 +2,8 @@
 import copy
 import hashlib
 import json
-import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -12,8 +11,9 @@ from mmengine import fileio
 from mmengine.dataset import BaseDataset, force_full_init
 
 from mmzs3.registry import DATASETS
+from mmzs3.utils import atomic_write
+from .label_maps import apply_label_map, build_label_map
 from .splits import get_split
-from .transforms import apply_label_map
 
 SPLIT_NAMES = ('train', 'test')
 MODES = ('inductive', 'strict', 'transductive')
@@ -30,34 +30,6 @@ def contains_any(label: np.ndarray, class_ids: Sequence[int]) -> bool:
         bool: True if at least one pixel has one of the values.
     """
     return bool(np.isin(label, np.asarray(class_ids)).any())
-
-
-def seen_label_map(classes: Sequence[str], seen_classes: Sequence[str],
-                   ignore_index: int = 255) -> Dict[int, int]:
-    """Label map from the full vocabulary to the seen one.
-
-    mmseg's ``BaseSegDataset.get_label_map`` builds the same map, but only
-    against the class attribute ``METAINFO['classes']``; a dataset that
-    names its classes in the config (``BaseSegDataset`` with
-    ``metainfo=dict(classes=...)``) has none, so the wrapper builds it.
-
-    Args:
-        classes (Sequence[str]): Names of the label values, in order.
-        seen_classes (Sequence[str]): The training vocabulary.
-        ignore_index (int): Value of dropped classes: the dataset's ignore
-            index (255, mmseg's value, or 65535 for 16-bit labels, where
-            255 is a class). Defaults to 255.
-
-    Returns:
-        dict[int, int]: Old label -> index in ``seen_classes``, or
-        ``ignore_index``.
-    """
-    return {
-        i:
-        list(seen_classes).index(name) if name in seen_classes else
-        ignore_index
-        for i, name in enumerate(classes)
-    }
 
 
 @DATASETS.register_module()
@@ -162,10 +134,12 @@ class ZeroShotSegDataset:
         cfg['metainfo'] = metainfo
         inner = DATASETS.build(cfg)
         if not type(inner).METAINFO.get('classes') and config_classes:
-            # Before ``full_init``, which copies the map into every sample.
-            inner.label_map = seen_label_map(config_classes,
-                                             self.seen_classes,
-                                             inner.ignore_index)
+            # mmseg builds no label map for classes named in the config
+            # (it needs ``METAINFO['classes']``). Before ``full_init``,
+            # which copies the map into every sample.
+            inner.label_map = build_label_map(config_classes,
+                                              self.seen_classes,
+                                              inner.ignore_index)
             inner._metainfo['label_map'] = inner.label_map
             self._label_classes = tuple(config_classes)
         return inner
@@ -247,9 +221,7 @@ class ZeroShotSegDataset:
             if not contains_any(self._read_raw(path), unseen_ids)
         ]
         if self.scan_cache:
-            os.makedirs(osp.dirname(osp.abspath(self.scan_cache)),
-                        exist_ok=True)
-            with open(self.scan_cache, 'w', encoding='utf-8') as f:
+            with atomic_write(self.scan_cache, 'w') as f:
                 json.dump(dict(key=key, keep=keep), f)
         return keep
 

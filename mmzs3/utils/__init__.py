@@ -1,14 +1,16 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-from .class_names import (ClassListError, class_list,
-                          install_class_list_reader, read_class_names)
+from .atomic_write import atomic_write
+from .class_names import (ClassListError, check_class_names,
+                          class_list, class_list_from_file, read_class_names)
 from .safe_checkpoint import (AtomicLocalBackend, NonFiniteCheckpointError,
-                              UnsafeCheckpointError,
-                              install_safe_checkpoint_io, non_finite_keys,
-                              safe_torch_load)
+                              UnsafeCheckpointError, allow_checkpoint_globals,
+                              atomic_open, non_finite_keys, safe_torch_load)
+from .safe_io import enable_safe_io
 
 __all__ = [
-    'AtomicLocalBackend', 'NonFiniteCheckpointError', 'UnsafeCheckpointError',
-    'install_safe_checkpoint_io', 'non_finite_keys', 'safe_torch_load',
-    'ClassListError', 'class_list', 'install_class_list_reader',
-    'read_class_names'
+    'atomic_write', 'ClassListError', 'check_class_names', 'class_list',
+    'class_list_from_file', 'read_class_names', 'AtomicLocalBackend',
+    'NonFiniteCheckpointError', 'UnsafeCheckpointError',
+    'allow_checkpoint_globals', 'atomic_open', 'non_finite_keys',
+    'safe_torch_load', 'enable_safe_io'
 ]

@@ -1,5 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Shared set-up of ``tools/train.py`` and ``tools/test.py``."""
+import argparse
 import datetime
 import logging
 import os
@@ -16,6 +17,29 @@ def default_work_dir(config_path: str) -> str:
     """``./work_dirs/<config name>``, mmseg's default."""
     name = osp.splitext(osp.basename(config_path))[0]
     return osp.join('./work_dirs', name)
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The config of a run from the tools' common arguments.
+
+    Args:
+        args (argparse.Namespace): With ``config``, ``launcher``,
+            ``cfg_options`` and ``work_dir``.
+
+    Returns:
+        Config: The config file with ``--cfg-options`` merged, the
+        launcher set and the work dir chosen (``--work-dir``, else the
+        config's, else :func:`default_work_dir`).
+    """
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(args.config)
+    return cfg
 
 
 #: Optimizer-wrapper keys that only ``AmpOptimWrapper`` takes.

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Secure, atomic checkpoint I/O for mmengine on modern torch.
+"""Secure checkpoint loading and atomic checkpoint writing.
 
 torch >= 2.6 loads with ``weights_only=True`` by default, which refuses the
 ``HistoryBuffer`` objects that mmengine stores in every checkpoint's message
@@ -8,42 +8,52 @@ hub, so ``Runner(resume=True)`` fails. Allowlisting ``HistoryBuffer`` through
 arrays and reaches its statistic methods through ``builtins.getattr``, and
 allowlisting ``getattr`` itself would reopen arbitrary code execution.
 
-This module therefore loads checkpoints with a restricted unpickler (passed to
-``torch.load`` as ``pickle_module``) that admits an explicit list of globals
-and a ``getattr`` stand-in limited to ``HistoryBuffer``'s statistic methods.
-Anything else is refused before it is called. It replaces mmengine's local
-checkpoint loader, so every path that loads through mmengine (``resume``,
-``load_from``, ``tools/test.py``, ``init_cfg=dict(type='Pretrained')``,
-``mmseg.apis.init_model``) is covered.
+:func:`safe_torch_load` therefore loads checkpoints with a restricted
+unpickler (passed to ``torch.load`` as ``pickle_module``) that admits an
+explicit list of globals, plus two stand-ins: a ``getattr`` limited to
+``HistoryBuffer``'s statistic methods and a ``bytes`` limited to the empty
+value (protocol-2 pickles, torch's default, write an empty ``bytes`` such as
+the data of an empty numpy array as a call to ``builtins.bytes``). Anything
+else is refused before it is called.
 
-It also makes mmengine's local file writes atomic (write to a temporary file
-in the same folder, ``fsync``, then ``os.replace``), so a run killed while
-writing a checkpoint never leaves a torn file under the checkpoint's name.
-``CheckpointHook`` writes the ``last_checkpoint`` pointer that ``--resume``
-reads with a plain ``open``, outside the file backends; that one write is
-routed through :func:`atomic_open` too, so a run killed while updating the
-pointer leaves the previous, complete pointer in place.
+:class:`AtomicLocalBackend` and :func:`atomic_open` write through
+:func:`mmzs3.utils.atomic_write`. Nothing here changes mmengine by itself:
+:func:`mmzs3.utils.enable_safe_io` puts these functions in place.
 """
 import _compat_pickle
 import importlib
-import io
 import os
 import os.path as osp
 import pickle
-import tempfile
 import types
 from contextlib import contextmanager
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Union
+from typing import IO, Any, Callable, Dict, Iterator, List, Union
 
+import numpy as np
 import torch
-from mmengine.fileio.backends import LocalBackend, register_backend
-from mmengine.hooks import checkpoint_hook
-from mmengine.runner.checkpoint import CheckpointLoader
+from mmengine.fileio.backends import LocalBackend
 
-#: Every global an mmengine / mmseg checkpoint (model, optimizer, schedulers,
-#: message hub, AMP loss scaler, meta) holds, found by tracing real training
-#: checkpoints. Tensor storages never reach ``find_class`` (torch resolves
-#: them itself), so they are not listed.
+from .atomic_write import atomic_write
+
+
+def _torch_dtypes() -> frozenset:
+    """``torch.float32`` and every other dtype, as qualified names."""
+    return frozenset(f'torch.{name}' for name in dir(torch)
+                     if isinstance(getattr(torch, name), torch.dtype))
+
+
+def _numpy_dtype_classes() -> frozenset:
+    """numpy 2's dtype classes (``numpy.dtypes.Float64DType``, ...)."""
+    return frozenset(f'numpy.dtypes.{name}' for name in dir(np.dtypes)
+                     if name.endswith('DType'))
+
+
+#: Every global an mmengine / mmseg / mmdet checkpoint (model, optimizer,
+#: schedulers, message hub, AMP loss scaler, meta) holds, found by tracing
+#: real training checkpoints and numpy arrays of every dtype. Tensor
+#: storages never reach ``find_class`` (torch resolves them itself), so they
+#: are not listed. ``builtins.getattr`` and ``builtins.bytes`` are served by
+#: restricted stand-ins.
 ALLOWED_GLOBALS = frozenset({
     'collections.OrderedDict',
     'collections.defaultdict',
@@ -61,14 +71,6 @@ ALLOWED_GLOBALS = frozenset({
     'torch._utils._rebuild_parameter_with_state',
     'torch.Size',
     'torch.device',
-    'torch.float16',
-    'torch.float32',
-    'torch.float64',
-    'torch.bfloat16',
-    'torch.int64',
-    'torch.int32',
-    'torch.uint8',
-    'torch.bool',
     'torch.nn.parameter.Parameter',
     'numpy.ndarray',
     'numpy.dtype',
@@ -76,19 +78,18 @@ ALLOWED_GLOBALS = frozenset({
     'numpy.core.multiarray.scalar',
     'numpy._core.multiarray._reconstruct',
     'numpy._core.multiarray.scalar',
-    'numpy.dtypes.Float64DType',
-    'numpy.dtypes.Float32DType',
-    'numpy.dtypes.Int64DType',
-    'numpy.dtypes.Int32DType',
-    'numpy.dtypes.BoolDType',
     'mmengine.logging.history_buffer.HistoryBuffer',
     'mmengine.config.config.ConfigDict',
-})
+}) | _torch_dtypes() | _numpy_dtype_classes()
 
 _HISTORY_BUFFER = 'mmengine.logging.history_buffer.HistoryBuffer'
 #: HistoryBuffer's own statistics; custom ones registered through
 #: ``HistoryBuffer.register_statistics`` are admitted too.
 _BUILTIN_STATISTICS = frozenset({'min', 'max', 'mean', 'current'})
+_HOW_TO_TRUST = (
+    'If you trust the file, admit the name with '
+    'mmzs3.utils.allow_checkpoint_globals({name!r}) before loading, or load '
+    'it with torch.load(path, weights_only=False)')
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -97,6 +98,17 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 class NonFiniteCheckpointError(ValueError):
     """Raised when a checkpoint's weights hold NaN or Inf values."""
+
+
+def allow_checkpoint_globals(*names: str) -> None:
+    """Admit further globals in checkpoints, for a file you trust.
+
+    Args:
+        *names (str): Fully qualified names, e.g.
+            ``'my_package.my_module.MyClass'``.
+    """
+    global ALLOWED_GLOBALS
+    ALLOWED_GLOBALS = ALLOWED_GLOBALS | frozenset(names)
 
 
 def _resolve(qualified_name: str) -> Any:
@@ -114,13 +126,35 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     allowed = _BUILTIN_STATISTICS | set(history_buffer._statistics_methods)
     if obj is not history_buffer or name not in allowed:
         raise UnsafeCheckpointError(
-            f'checkpoint asks for getattr({obj!r}, {name!r}); only '
-            f'HistoryBuffer statistic methods are allowed')
+            f'refusing getattr({obj!r}, {name!r}): only HistoryBuffer '
+            'statistic methods may be fetched. ' +
+            _HOW_TO_TRUST.format(name='builtins.getattr'))
     return getattr(history_buffer, name)
 
 
+def _empty_bytes(*args: Any) -> bytes:
+    """Stand-in for ``builtins.bytes`` limited to ``bytes()``.
+
+    Protocol 2 writes a non-empty ``bytes`` through ``_codecs.encode`` and
+    an empty one as the call ``bytes()``; any argument would let a file
+    allocate memory at will.
+    """
+    if args:
+        raise UnsafeCheckpointError(
+            f'refusing bytes{args!r}: only the empty bytes() is allowed. ' +
+            _HOW_TO_TRUST.format(name='builtins.bytes'))
+    return b''
+
+
+_STAND_INS = {
+    'builtins.getattr': _history_buffer_getattr,
+    'builtins.bytes': _empty_bytes,
+}
+
+
 class RestrictedUnpickler(pickle.Unpickler):
-    """An unpickler that only resolves globals from :data:`ALLOWED_GLOBALS`."""
+    """An unpickler that only resolves globals from :data:`ALLOWED_GLOBALS`
+    (and the restricted ``getattr`` and ``bytes`` stand-ins)."""
 
     def find_class(self, module: str, name: str) -> Any:
         # Protocol-2 pickles name Python 2 modules ('__builtin__'); map them
@@ -129,13 +163,14 @@ class RestrictedUnpickler(pickle.Unpickler):
             module, name = _compat_pickle.NAME_MAPPING[(module, name)]
         module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         qualified_name = f'{module}.{name}'
-        if qualified_name == 'builtins.getattr':
-            return _history_buffer_getattr
+        if qualified_name in _STAND_INS:
+            return _STAND_INS[qualified_name]
         if qualified_name not in ALLOWED_GLOBALS:
             raise UnsafeCheckpointError(
                 f"refusing to load {qualified_name!r}: it is not in mmzs3's "
                 'checkpoint allowlist (mmzs3.utils.safe_checkpoint.'
-                'ALLOWED_GLOBALS), so the file may run arbitrary code')
+                'ALLOWED_GLOBALS), and unpickling it could run arbitrary '
+                'code. ' + _HOW_TO_TRUST.format(name=qualified_name))
         return _resolve(qualified_name)
 
 
@@ -189,7 +224,8 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
 
     Raises:
         FileNotFoundError: If the file does not exist.
-        UnsafeCheckpointError: If the file references a forbidden global.
+        UnsafeCheckpointError: If the file references a forbidden global;
+            the message names it and says how to load a trusted file.
         NonFiniteCheckpointError: If model weights hold NaN or Inf values.
     """
     filename = osp.expanduser(str(filename))
@@ -212,31 +248,15 @@ def safe_torch_load(filename: str, map_location: Any = None) -> Any:
     return checkpoint
 
 
-def _atomic_write(data: Union[bytes, str], filepath: str, mode: str,
-                  encoding: Union[str, None] = None) -> None:
-    folder = osp.dirname(osp.abspath(filepath))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp_path = tempfile.mkstemp(
-        prefix=f'.{osp.basename(filepath)}.', suffix='.partial', dir=folder)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, filepath)
-    finally:
-        if osp.exists(tmp_path):
-            os.remove(tmp_path)
-
-
 @contextmanager
 def atomic_open(file: Any, mode: str = 'r', *args,
                 **kwargs) -> Iterator[IO]:
     """``open`` whose writes reach ``file`` all at once, or not at all.
 
-    Reading modes are passed to :func:`open` unchanged. In ``'w'``/``'wb'``
-    mode the caller writes into a memory buffer, which replaces ``file``
-    atomically when the ``with`` block ends without an error.
+    Stands in for ``open`` in mmengine's ``checkpoint_hook`` module, whose
+    only ``open`` writes the ``last_checkpoint`` pointer. Reading modes are
+    passed to :func:`open` unchanged; ``'w'`` and ``'wb'`` go through
+    :func:`mmzs3.utils.atomic_write`.
 
     Args:
         file (str | os.PathLike): Path of the file.
@@ -246,39 +266,20 @@ def atomic_open(file: Any, mode: str = 'r', *args,
         with open(file, mode, *args, **kwargs) as f:
             yield f
         return
-    buffer = io.BytesIO() if 'b' in mode else io.StringIO()
-    yield buffer
-    _atomic_write(buffer.getvalue(), os.fspath(file), mode,
-                  kwargs.get('encoding'))
+    with atomic_write(file, mode, kwargs.get('encoding')) as f:
+        yield f
 
 
 class AtomicLocalBackend(LocalBackend):
     """mmengine's local backend with writes that are all-or-nothing."""
 
     def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
-        _atomic_write(obj, str(filepath), 'wb')
+        with atomic_write(filepath, 'wb') as f:
+            f.write(obj)
 
     def put_text(self,
                  obj: str,
                  filepath: Union[str, os.PathLike],
                  encoding: str = 'utf-8') -> None:
-        _atomic_write(obj, str(filepath), 'w', encoding=encoding)
-
-
-def install_safe_checkpoint_io(extra_globals: Iterable[str] = ()) -> None:
-    """Route mmengine's local checkpoint loading and file writes through here.
-
-    Called once when ``mmzs3`` is imported. Safe to call again.
-
-    Args:
-        extra_globals (Iterable[str]): Further fully qualified globals to
-            admit, for checkpoints of user components. Defaults to ().
-    """
-    global ALLOWED_GLOBALS
-    ALLOWED_GLOBALS = ALLOWED_GLOBALS | frozenset(extra_globals)
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=safe_torch_load, force=True)
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
-    # the only ``open`` in mmengine's checkpoint_hook module writes the
-    # ``last_checkpoint`` pointer; shadow it there and nowhere else
-    checkpoint_hook.open = atomic_open
+        with atomic_write(filepath, 'w', encoding) as f:
+            f.write(obj)

@@ -176,9 +176,11 @@ def test_vocabulary_file_and_bad_vocabularies(inferencer, files, tmp_path):
     path.write_bytes('\ufeffcat\r\n dog \r\ngreen grass\r\n\r\n'.encode())
     result = inferencer(files['image'], classes=str(path))
     assert result['classes'] == ('cat', 'dog', 'green grass')
-    with pytest.raises(ValueError, match=r"classes\[2\]: 'cat' is a dup"):
+    with pytest.raises(ValueError, match=r"classes\[2\]: 'cat' repeats"):
+        parse_vocabulary(['cat', 'dog', 'cat'])
+    with pytest.raises(ValueError, match=r"classes\[2\]: ' cat' has white"):
         parse_vocabulary(['cat', 'dog', ' cat'])
-    with pytest.raises(ValueError, match=r'classes\[1\] is an empty name'):
+    with pytest.raises(ValueError, match=r"classes\[1\]: '  ' is an empty"):
         parse_vocabulary(['cat', '  '])
     with pytest.raises(ValueError, match='is empty'):
         parse_vocabulary([])

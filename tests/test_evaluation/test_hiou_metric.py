@@ -233,3 +233,53 @@ def test_distributed_gloo_matches_single_process():
         round(2 * seen * unseen / (seen + unseen) * 100, 2))
     assert single['mIoU'] == pytest.approx(
         round((4 / 6 + 3 / 7 + 2 / 5 + 1 / 2) / 4 * 100, 2))
+
+
+# GT / prediction for the options below. Areas (inter, union, pred, label):
+# a (1, 2, 1, 2), b absent (0, 0, 0, 0), c (1, 2, 1, 2), d (0, 2, 2, 0).
+GT3 = [[0, 0, 2, 2]]
+PRED3 = [[0, 3, 2, 3]]
+
+
+def test_dice_through_mmseg_total_area_to_metrics():
+    m = evaluate([sample(PRED3, GT3)], iou_metrics=['mDice'])
+    # Dice = 2 * inter / (pred + label): a 2/3, c 2/3, d 0, b NaN
+    assert m['mDice_seen'] == pytest.approx(66.67)
+    assert m['mDice_unseen'] == pytest.approx(33.33)
+    assert m['hDice'] == pytest.approx(44.44)  # 2 * 2/3 * 1/3 / 1
+    assert 'mIoU' not in m and 'hIoU' not in m
+
+
+@pytest.mark.parametrize('beta,expected', [(1, 66.67), (2, 55.56)])
+def test_fscore_uses_beta(beta, expected):
+    m = evaluate([sample(PRED3, GT3)], iou_metrics=['mIoU', 'mFscore'],
+                 beta=beta)
+    # precision a 1, c 1, d 0; recall a 1/2, c 1/2, d NaN;
+    # F = (1 + b^2) P R / (b^2 P + R): 2/3 for b = 1, 5/9 for b = 2
+    assert m['mFscore_seen'] == pytest.approx(expected)
+    assert m['hFscore'] == pytest.approx(expected)
+    assert m['mPrecision_unseen'] == 50.0 and m['mRecall_unseen'] == 50.0
+    assert m['hIoU'] == pytest.approx(33.33)
+
+
+def test_nan_to_num_counts_absent_classes():
+    m = evaluate([sample(PRED3, GT3)], nan_to_num=0)
+    # b's IoU NaN -> 0: seen (1/2 + 0) / 2, unseen (1/2 + 0) / 2
+    assert (m['mIoU_seen'], m['mIoU_unseen'], m['hIoU']) == (25.0, 25.0,
+                                                              25.0)
+    assert m['aAcc'] == 50.0
+
+
+@pytest.mark.parametrize('iou_metrics', [['mAP'], []])
+def test_unknown_iou_metrics_refused_at_construction(iou_metrics):
+    with pytest.raises(ValueError, match='HIoUMetric: iou_metrics'):
+        HIoUMetric(iou_metrics=iou_metrics)
+
+
+def test_absent_classes_are_reported(monkeypatch):
+    logged = []
+    monkeypatch.setattr('mmzs3.evaluation.metrics.hiou_metric.print_log',
+                        lambda msg, *a, **k: logged.append(msg))
+    evaluate([sample(PRED1, GT1)])
+    assert any("'d' (unseen; not predicted either: left out of the means)"
+               in line for line in logged)

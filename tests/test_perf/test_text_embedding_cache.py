@@ -168,5 +168,5 @@ def test_concurrent_writers_never_tear(tmp_path):
     assert seen and set(seen) <= {1.0, 2.0, 3.0}
     final = TextEmbeddingCache(root).load(key, dim)
     assert final is not None and float(final[0]) in (1.0, 2.0, 3.0)
-    assert glob.glob(osp.join(root, '*', '*.tmp')) == []
+    assert glob.glob(osp.join(root, '*', '.*.partial')) == []
     assert len(os.listdir(root)) == 1

@@ -5,11 +5,11 @@ import os
 import pytest
 from mmengine.hooks import checkpoint_hook
 
-import mmzs3  # noqa: F401
 from mmzs3.utils.safe_checkpoint import atomic_open
 
 
-def test_checkpoint_hook_writes_pointer_atomically(tmp_path, monkeypatch):
+def test_checkpoint_hook_writes_pointer_atomically(tmp_path, monkeypatch,
+                                                    safe_io):
     assert checkpoint_hook.open is atomic_open
     pointer = str(tmp_path / 'last_checkpoint')
     with checkpoint_hook.open(pointer, 'w') as f:

@@ -32,9 +32,10 @@ def test_class_file_normalisation(tmp_path, data):
 
 
 @pytest.mark.parametrize('data,message', [
-    (b'cat\n\ndog\n', 'line 2 is blank'),
-    (b'cat\ndog\ncat\n', "'cat' on line 3 repeats line 1"),
-    (b'\xef\xbb\xbf\r\n \n', 'holds no names'),
+    (b'cat\n\ndog\n', "line 2: '' is an empty name"),
+    (b'cat\ndog\ncat\n', "line 3: 'cat' repeats line 1"),
+    (b'\xef\xbb\xbf\r\n \n', 'is empty; give at least one name'),
+    (b'cat\nd\x00og\n', 'control character'),
 ])
 def test_class_file_errors(tmp_path, data, message):
     path = _write(tmp_path / 'n.txt', data)
@@ -43,7 +44,8 @@ def test_class_file_errors(tmp_path, data, message):
     assert path in str(info.value)
 
 
-def test_dataset_metainfo_file_with_bom_and_crlf(tmp_path, tiny_seg_dataset):
+def test_dataset_metainfo_file_with_bom_and_crlf(tmp_path, tiny_seg_dataset,
+                                                  safe_io):
     names = _write(tmp_path / 'names.txt', b'\xef\xbb\xbfa\r\nb\r\nc\r\nd\r\n')
     dataset = BaseSegDataset(
         metainfo=dict(classes=names), data_root=tiny_seg_dataset,
@@ -63,11 +65,13 @@ def _encoder() -> OpenCLIPTextEncoder:
 
 @pytest.mark.parametrize('names,message', [
     ([], 'vocabulary is empty'),
-    (['cat', ''], 'empty names'),
-    (['cat', ' \t'], 'empty names'),
-    (['cat', 'dog', 'cat'], "duplicate names: \\['cat'\\]"),
+    (['cat', ''], r"vocabulary\[1\]: '' is an empty name"),
+    (['cat', ' \t'], r"vocabulary\[1\]: ' \\t' is an empty name"),
+    (['cat', 'dog', 'cat'], r"vocabulary\[2\]: 'cat' repeats vocabulary\[0\]"),
     (['\ufeffcat', 'dog'], 'byte-order mark'),
-    (['cat\r', 'dog'], 'byte-order mark, line break'),
+    (['cat\r', 'dog'], 'white space at either end'),
+    (['cat', ' dog'], r"vocabulary\[1\]: ' dog' has white space"),
+    (['cat', 3], r'vocabulary\[1\]: 3 is not a string'),
     ('cat', 'must be a list of names'),
 ])
 def test_text_encoder_rejects_bad_names_before_tokenizing(names, message):

@@ -101,9 +101,10 @@ def test_other_architecture_weights(tmp_path, monkeypatch, no_network):
     assert elapsed < TIME_BOUND_S and not no_network
 
 
-def test_checkpoint_with_nan_refused_by_load_checkpoint(tmp_path):
+def test_checkpoint_with_nan_refused_by_load_checkpoint(tmp_path, safe_io):
     """The path of ``load_from``, ``init_cfg=Pretrained`` and tools/test.py
-    (see tests/test_foundation/test_safe_checkpoint.py for the loader)."""
+    with safe I/O on (see tests/test_foundation/test_safe_checkpoint.py for
+    the loader)."""
     model = torch.nn.Linear(2, 2)
     state = model.state_dict()
     state['bias'] = torch.tensor([0.0, float('inf')])

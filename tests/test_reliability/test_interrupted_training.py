@@ -23,6 +23,8 @@ from ._helpers import (TRAIN_PY, assert_same_weights, data_options, run_train,
                        write_config)
 
 KILL_MODULE = 'tests.test_reliability.kill_points'
+MMSEG_STYLE_TRAIN = osp.join(osp.dirname(osp.abspath(__file__)),
+                             'mmseg_style_train.py')
 # (kill point, the checkpoint --resume must pick, or None for a fresh start)
 KILL_POINTS = [
     ('step:2', None),  # inside the 2nd step, before any checkpoint
@@ -102,3 +104,45 @@ def test_resume_after_external_kill_at_random_time(reference, tmp_path):
         with open(pointer) as f:
             picked = osp.basename(f.read().strip())
     _resume_and_compare(reference, work_dir, picked)
+
+
+def _mmseg_style_train(config: str, work_dir: str, data_root: str,
+                       *extra: str) -> subprocess.CompletedProcess:
+    """``mmseg_style_train.py`` (mmseg's tools/train.py calls) in a fresh
+    interpreter: the config's ``custom_imports`` alone decide the I/O."""
+    return subprocess.run(
+        [
+            sys.executable, MMSEG_STYLE_TRAIN, config, '--work-dir',
+            work_dir, *extra, '--cfg-options', *data_options(data_root)
+        ],
+        cwd=REPO_ROOT, env=dict(os.environ, PYTHONPATH=REPO_ROOT),
+        capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.timeout(1800)
+def test_resume_with_mmseg_style_runner(tmp_path, tiny_seg_dataset):
+    """Config.fromfile -> Runner.from_cfg -> train(resume=True) on this
+    torch resumes with the documented opt-in line, and not without it."""
+    opt_in = write_config(str(tmp_path / 'opt_in'),
+                          imports=('mmzs3', 'mmzs3.utils.safe_io_patch'))
+    plain = write_config(str(tmp_path / 'plain'))
+    work_dir = str(tmp_path / 'work')
+    first = _mmseg_style_train(opt_in, work_dir, tiny_seg_dataset,
+                               '--cfg-options', 'train_cfg.max_iters=2')
+    assert first.returncode == 0, first.stderr[-3000:]
+
+    refused = _mmseg_style_train(plain, work_dir, tiny_seg_dataset,
+                                 '--resume')
+    assert refused.returncode != 0
+    assert 'Weights only load failed' in refused.stderr, \
+        refused.stderr[-3000:]
+    assert not osp.exists(osp.join(work_dir, 'iter_4.pth'))
+
+    resumed = _mmseg_style_train(opt_in, work_dir, tiny_seg_dataset,
+                                 '--resume')
+    log = resumed.stdout + resumed.stderr
+    assert resumed.returncode == 0, log[-3000:]
+    assert (f'resumed from the latest checkpoint '
+            f'{osp.join(work_dir, "iter_2.pth")}') in log
+    final = safe_torch_load(osp.join(work_dir, 'iter_6.pth'))
+    assert final['meta']['iter'] == 6

@@ -42,6 +42,7 @@ from mmzs3.datasets.synthetic_shapes_dataset import (CAPTION_TEMPLATES,
                                                      SHAPE_COLOURS,
                                                      SYNTHETIC_CLASSES,
                                                      SYNTHETIC_UNSEEN_CLASSES)
+from mmzs3.utils.atomic_write import atomic_write
 
 MANIFEST_VERSION = 1
 IGNORE_INDEX = 255
@@ -251,9 +252,8 @@ def scene_classes(rng: np.random.Generator, index: int,
 
 def save_png(array: np.ndarray, path: str) -> None:
     """Write a PNG atomically (a killed run leaves no partial file)."""
-    tmp = f'{path}.tmp'
-    Image.fromarray(array).save(tmp, format='PNG')
-    os.replace(tmp, path)
+    with atomic_write(path) as f:
+        Image.fromarray(array).save(f, format='PNG')
 
 
 def sample_rng(seed: int, split: str, index: int) -> np.random.Generator:

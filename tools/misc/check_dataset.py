@@ -22,9 +22,9 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 from PIL import Image
 
-import mmzs3  # noqa: F401  (registers mmzs3's datasets and transforms)
-from mmzs3.datasets.transforms import apply_label_map
+from mmzs3.datasets import apply_label_map
 from mmzs3.registry import DATASETS
+from mmzs3.utils import enable_safe_io
 
 Problem = Tuple[str, str]
 
@@ -171,6 +171,7 @@ def check_dataset(cfg: Config, split: str,
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    enable_safe_io()  # the class-list reader (docs/reliability.md)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

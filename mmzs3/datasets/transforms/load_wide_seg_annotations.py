@@ -1,53 +1,21 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-from typing import Dict, Optional
+from typing import Optional
 
 import mmcv
-import numpy as np
-from mmcv.transforms import LoadAnnotations as MMCVLoadAnnotations
 from mmengine import fileio
+from mmseg.datasets.transforms import LoadAnnotations
 
 from mmzs3.registry import TRANSFORMS
-
-
-def apply_label_map(label: np.ndarray, label_map: Optional[Dict[int, int]],
-                    reduce_zero_label: bool,
-                    ignore_index: int) -> np.ndarray:
-    """Apply mmseg's ``reduce_zero_label`` and ``label_map`` to a label map.
-
-    Written here because mmseg's ``LoadAnnotations`` does the same on a
-    uint8 copy only; this version keeps the dtype (uint16 / int) and uses a
-    lookup table instead of one pass per class.
-
-    Args:
-        label (np.ndarray): Raw label map, shape (H, W).
-        label_map (dict, optional): Old index to new index.
-        reduce_zero_label (bool): Send 0 to ``ignore_index`` and shift the
-            other labels down by one.
-        ignore_index (int): Ignored label value.
-
-    Returns:
-        np.ndarray: The remapped label map, shape (H, W), int64.
-    """
-    label = label.astype(np.int64)
-    if reduce_zero_label:
-        ignored = (label == 0) | (label == ignore_index)
-        label = np.where(ignored, ignore_index, label - 1)
-    if label_map:
-        size = max(int(label.max()), max(label_map)) + 1
-        lut = np.arange(size, dtype=np.int64)
-        for old, new in label_map.items():
-            lut[old] = new
-        label = lut[label]
-    return label
+from ..label_maps import WIDE_IGNORE_INDEX, apply_label_map
 
 
 @TRANSFORMS.register_module()
-class LoadWideSegAnnotations(MMCVLoadAnnotations):
+class LoadWideSegAnnotations(LoadAnnotations):
     """Load semantic labels without casting them to uint8.
 
     mmseg's ``LoadAnnotations`` casts every label map to uint8, which breaks
     16-bit labels (ADE20K-Full 847, PASCAL Context-459, ignore 65535). This
-    transform reads the map unchanged (16-bit PNG or TIFF through OpenCV),
+    subclass reads the map unchanged (16-bit PNG or TIFF through OpenCV),
     applies ``reduce_zero_label`` and the dataset's ``label_map`` and
     stores ``gt_seg_map`` as int64.
 
@@ -60,16 +28,11 @@ class LoadWideSegAnnotations(MMCVLoadAnnotations):
     """
 
     def __init__(self,
-                 ignore_index: int = 65535,
+                 ignore_index: int = WIDE_IGNORE_INDEX,
                  imdecode_backend: str = 'cv2',
                  backend_args: Optional[dict] = None) -> None:
         super().__init__(
-            with_bbox=False,
-            with_label=False,
-            with_seg=True,
-            with_keypoints=False,
-            imdecode_backend=imdecode_backend,
-            backend_args=backend_args)
+            backend_args=backend_args, imdecode_backend=imdecode_backend)
         self.ignore_index = ignore_index
 
     def _load_seg_map(self, results: dict) -> None:

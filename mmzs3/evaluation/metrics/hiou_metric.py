@@ -12,6 +12,11 @@ from torch import Tensor
 
 from mmzs3.registry import METRICS
 
+#: ``iou_metrics`` values mmseg's ``total_area_to_metrics`` knows.
+IOU_METRICS = ('mIoU', 'mDice', 'mFscore')
+#: Per-class scores whose seen and unseen means get a harmonic mean.
+HARMONIC_SCORES = ('IoU', 'Dice', 'Fscore')
+
 
 def class_areas(pred: Tensor, label: Tensor, num_classes: int,
                 ignore_index: int) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
@@ -60,33 +65,18 @@ def harmonic_mean(seen: float, unseen: float) -> float:
     return 2 * seen * unseen / (seen + unseen)
 
 
-def group_scores(iou: np.ndarray, acc: np.ndarray, inter: np.ndarray,
-                 label: np.ndarray, members: np.ndarray) -> Dict[str, float]:
-    """Scores of one group of classes (fractions, NaN when undefined).
+def nanmean(values: np.ndarray) -> float:
+    """Mean of the non-NaN values; NaN (and no warning) if there are none.
 
     Args:
-        iou (np.ndarray): Per-class IoU, shape (K, ), NaN for classes absent
-            from both ground truth and prediction.
-        acc (np.ndarray): Per-class accuracy (recall), shape (K, ), NaN for
-            classes absent from the ground truth.
-        inter (np.ndarray): Per-class intersection counts, shape (K, ).
-        label (np.ndarray): Per-class label counts, shape (K, ).
-        members (np.ndarray): Boolean mask of the group, shape (K, ).
+        values (np.ndarray): Any shape.
 
     Returns:
-        dict[str, float]: ``mIoU``, ``mAcc`` (mean class accuracy) and
-        ``aAcc`` (pixel accuracy on the group's ground-truth pixels).
+        float: The mean.
     """
-
-    def nanmean(values: np.ndarray) -> float:
-        values = values[~np.isnan(values)]
-        return float(values.mean()) if values.size else float('nan')
-
-    pixels = label[members].sum()
-    return dict(
-        mIoU=nanmean(iou[members]),
-        mAcc=nanmean(acc[members]),
-        aAcc=float(inter[members].sum() / pixels) if pixels else float('nan'))
+    values = np.asarray(values, dtype=float).ravel()
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else float('nan')
 
 
 def percent_cells(values: np.ndarray) -> List[Union[float, str]]:
@@ -133,29 +123,37 @@ def absent_note(classes: Sequence[str], splits: Sequence[str],
 
 @METRICS.register_module()
 class HIoUMetric(IoUMetric):
-    """Generalised zero-shot metric: seen, unseen and harmonic mean IoU.
+    """Generalised zero-shot metric: seen, unseen and harmonic mean scores.
 
-    Per-class IoU and accuracy are mmseg's. A class absent from both the
-    ground truth and the prediction has IoU NaN and is left out of every
-    mean (NaN-safe); a class only predicted has IoU 0 and counts. The log
-    names every class without ground-truth pixels and shows ``absent`` in
-    the table where a class has nothing to score. Means
-    over a group are taken over its classes, so ``mIoU_seen`` is the mean
-    IoU of the seen classes. ``hIoU = 2 * S * U / (S + U)`` with S, U the
-    seen and unseen mIoU, 0 when S + U = 0 or either group is empty. Split
-    accuracies are computed from per-class accuracy (``mAcc_seen``) and
-    pixel counts (``aAcc_seen``), never from IoU. All values are percent
+    Every score is mmseg's: ``IoUMetric.total_area_to_metrics`` turns the
+    summed areas of a group of classes into its pixel accuracy and
+    per-class scores, with the metric's ``iou_metrics``, ``nan_to_num`` and
+    ``beta``. Each group (all classes, the seen ones, the unseen ones)
+    reports ``aAcc`` (pixel accuracy on the group's ground-truth pixels) and
+    the mean of every per-class score (``mIoU``, ``mAcc``, ``mDice``,
+    ``mFscore``, ``mPrecision``, ``mRecall``, as requested), suffixed
+    ``_seen`` and ``_unseen`` for the splits. For each of IoU, Dice and
+    Fscore requested, the harmonic mean of the seen and unseen means is
+    reported as ``hIoU``, ``hDice``, ``hFscore`` (0 when their sum is 0 or
+    either is NaN).
+
+    A class absent from both the ground truth and the predictions has no
+    IoU (NaN): it is left out of every mean and listed in the log (with
+    ``nan_to_num`` it counts with that value instead, as in mmseg). A
+    class only predicted has IoU 0 and counts. All values are percent
     rounded to two decimals, like mmseg.
 
-    Per-sample results are int64 pixel counts, so the sums made after
-    mmengine gathers them from every rank are exact.
+    Per-sample results are int64 pixel counts (:func:`class_areas`), so the
+    sums made after mmengine gathers them from every rank are exact.
 
     Args:
         seen_classes (Sequence[str], optional): Seen names. Defaults to
             None (read ``dataset_meta['seen_classes']``).
         unseen_classes (Sequence[str], optional): Unseen names. Defaults
             to None (read ``dataset_meta['unseen_classes']``).
-        **kwargs: Arguments of :class:`mmseg.evaluation.IoUMetric`.
+        **kwargs: Arguments of :class:`mmseg.evaluation.IoUMetric`
+            (``ignore_index``, ``iou_metrics``, ``nan_to_num``, ``beta``,
+            ``output_dir``, ``format_only``, ...).
     """
 
     def __init__(self,
@@ -163,6 +161,12 @@ class HIoUMetric(IoUMetric):
                  unseen_classes: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        if isinstance(self.metrics, str):
+            self.metrics = [self.metrics]
+        unknown = sorted(set(self.metrics) - set(IOU_METRICS))
+        if unknown or not self.metrics:
+            raise ValueError(f'HIoUMetric: iou_metrics must be a non-empty '
+                             f'list of {IOU_METRICS}, got {self.metrics!r}')
         self.seen_classes = seen_classes
         self.unseen_classes = unseen_classes
 
@@ -192,40 +196,48 @@ class HIoUMetric(IoUMetric):
             return ~unseen_mask, unseen_mask
         return np.array([name in set(seen) for name in classes]), unseen_mask
 
+    def _scores(self, areas: Sequence[Tensor]) -> Dict[str, np.ndarray]:
+        """mmseg's ``aAcc`` and per-class scores of some classes' areas."""
+        return self.total_area_to_metrics(*areas, self.metrics,
+                                          self.nan_to_num, self.beta)
+
     def compute_metrics(self, results: list) -> Dict[str, float]:
-        """Compute aAcc, mIoU, mAcc and their seen / unseen / h versions.
+        """Compute the scores of all classes, the seen and the unseen ones.
 
         Args:
             results (list): Per-sample 4-tuples from :meth:`process`.
 
         Returns:
-            dict[str, float]: Percentages keyed ``aAcc``, ``mIoU``,
-            ``mAcc``, ``mIoU_seen``, ``mIoU_unseen``, ``hIoU``,
-            ``mAcc_seen``, ``mAcc_unseen``, ``aAcc_seen``, ``aAcc_unseen``.
+            dict[str, float]: Percentages: ``aAcc`` and the ``m`` means of
+            the per-class scores (``mIoU``, ``mAcc``, ...), each also with
+            ``_seen`` and ``_unseen``, and ``hIoU`` (``hDice``,
+            ``hFscore``).
         """
         if self.format_only:
             return super().compute_metrics(results)
-        inter, union, _, label = (
-            torch.stack(part).sum(0).double().numpy()
-            for part in zip(*results))
-        with np.errstate(divide='ignore', invalid='ignore'):
-            iou, acc = inter / union, inter / label
+        areas = [
+            torch.stack(part).sum(0).double() for part in zip(*results)
+        ]
         classes = self.dataset_meta['classes']
         seen_mask, unseen_mask = self._split_masks(classes)
-        everyone = np.ones(len(classes), dtype=bool)
         groups = {
-            '': everyone,
+            '': np.ones(len(classes), dtype=bool),
             '_seen': seen_mask,
             '_unseen': unseen_mask
         }
         metrics = OrderedDict()
         for suffix, members in groups.items():
-            for key, value in group_scores(iou, acc, inter, label,
-                                           members).items():
-                metrics[key + suffix] = value
-        metrics['hIoU'] = harmonic_mean(metrics['mIoU_seen'],
-                                        metrics['mIoU_unseen'])
-        self._log_table(classes, iou, acc, label, seen_mask, unseen_mask)
+            picked = torch.from_numpy(members)
+            for key, value in self._scores([a[picked]
+                                            for a in areas]).items():
+                name = key if key == 'aAcc' else 'm' + key
+                metrics[name + suffix] = nanmean(value)
+        for score in HARMONIC_SCORES:
+            if f'm{score}_seen' in metrics:
+                metrics['h' + score] = harmonic_mean(
+                    metrics[f'm{score}_seen'], metrics[f'm{score}_unseen'])
+        self._log_results(classes, self._scores(areas), areas[3].numpy(),
+                          seen_mask, unseen_mask)
         for suffix in ('_seen', '_unseen'):
             if groups[suffix].any() and np.isnan(metrics['mIoU' + suffix]):
                 print_log(
@@ -237,11 +249,11 @@ class HIoUMetric(IoUMetric):
         return {k: round(float(v) * 100, 2) for k, v in metrics.items()}
 
     @staticmethod
-    def _log_table(classes: Sequence[str], iou: np.ndarray, acc: np.ndarray,
-                   gt_area: np.ndarray, seen_mask: np.ndarray,
-                   unseen_mask: np.ndarray) -> None:
-        """Log mmseg's per-class table with a ``Split`` column, and the
-        classes without ground truth."""
+    def _log_results(classes: Sequence[str], scores: Dict[str, np.ndarray],
+                     gt_area: np.ndarray, seen_mask: np.ndarray,
+                     unseen_mask: np.ndarray) -> None:
+        """Log mmseg's per-class table with a ``Split`` column, and name the
+        classes without ground-truth pixels."""
         splits: List[str] = [
             'unseen' if u else ('seen' if s else '-')
             for s, u in zip(seen_mask, unseen_mask)
@@ -249,11 +261,13 @@ class HIoUMetric(IoUMetric):
         table = PrettyTable()
         table.add_column('Class', list(classes))
         table.add_column('Split', splits)
-        table.add_column('IoU', percent_cells(iou))
-        table.add_column('Acc', percent_cells(acc))
+        for key, value in scores.items():
+            if key != 'aAcc':
+                table.add_column(key, percent_cells(value))
         logger: MMLogger = MMLogger.get_current_instance()
         print_log('per class results:', logger)
         print_log('\n' + table.get_string(), logger=logger)
+        iou = scores.get('IoU', np.full(len(classes), np.nan))
         note = absent_note(classes, splits, gt_area, iou)
         if note:
             print_log(note, logger=logger, level=logging.WARNING)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
+from mmengine.utils import to_2tuple
 from torch import Tensor
 
 from mmzs3.registry import MODELS
@@ -101,7 +102,7 @@ class CLIPSegmentClassifier(FrozenOpenCLIPTower):
         self.cpu_bf16 = cpu_bf16
         self._cpu_bf16_native: Optional[bool] = None
         self.image_size: Tuple[int, int] = tuple(
-            _as_pair(self.model.visual.image_size))
+            to_2tuple(self.model.visual.image_size))
 
     @torch.no_grad()
     def forward(self, clip_images: Tensor, mask_logits: Tensor,
@@ -207,9 +208,3 @@ class CLIPSegmentClassifier(FrozenOpenCLIPTower):
             mode='bilinear',
             align_corners=False)[0]
         return upsampled.sigmoid() > self.mask_threshold
-
-
-def _as_pair(size: Union[int, Sequence[int]]) -> Tuple[int, int]:
-    if isinstance(size, int):
-        return (size, size)
-    return (int(size[0]), int(size[1]))

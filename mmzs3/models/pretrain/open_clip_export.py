@@ -2,12 +2,13 @@
 """Turn an mmengine checkpoint of an open_clip model into open_clip's form.
 """
 import json
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Sequence
 
 import torch
+
+from mmzs3.utils.atomic_write import atomic_write
 
 #: File names of open_clip's ``local-dir:`` layout.
 OPEN_CLIP_WEIGHTS = 'open_clip_pytorch_model.bin'
@@ -63,17 +64,16 @@ def save_open_clip(state_dict: Dict[str, torch.Tensor], model_cfg: dict,
     Returns:
         str: Path of the weights file.
     """
-    os.makedirs(out_dir, exist_ok=True)
     weights = osp.join(out_dir, OPEN_CLIP_WEIGHTS)
     tensors = OrderedDict((k, v.detach().cpu().contiguous())
                           for k, v in state_dict.items())
-    torch.save(tensors, weights + '.tmp')
-    os.replace(weights + '.tmp', weights)
+    with atomic_write(weights) as f:
+        torch.save(tensors, f)
     preprocess_cfg = dict(
         size=model_cfg['vision_cfg']['image_size'],
         mean=list(mean),
         std=list(std))
-    with open(osp.join(out_dir, OPEN_CLIP_CONFIG), 'w') as f:
+    with atomic_write(osp.join(out_dir, OPEN_CLIP_CONFIG), 'w') as f:
         json.dump(
             dict(model_cfg=model_cfg, preprocess_cfg=preprocess_cfg),
             f,

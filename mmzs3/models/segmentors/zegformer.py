@@ -8,6 +8,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from torch import Tensor
 
 from mmzs3.registry import MODELS
+from mmzs3.utils import check_class_names
 from mmzs3.utils.typing_utils import (ConfigType, OptConfigType,
                                       OptMultiConfig, OptSampleList,
                                       SampleList)
@@ -119,9 +120,9 @@ class ZegFormer(EncoderDecoder):
         self.test_mode = self._check_test_mode(test_mode)
         self.lam = lam
         self.gamma = gamma
-        self.train_vocabulary = _names(train_vocabulary)
-        self.test_vocabulary = _names(test_vocabulary)
-        self.seen_classes = _names(seen_classes)
+        self.train_vocabulary = _names(train_vocabulary, 'train_vocabulary')
+        self.test_vocabulary = _names(test_vocabulary, 'test_vocabulary')
+        self.seen_classes = _names(seen_classes, 'seen_classes', True)
         self._warned_no_seen = False
         if clip_topk is not None and clip_topk < 1:
             raise ValueError(
@@ -161,16 +162,17 @@ class ZegFormer(EncoderDecoder):
             raise ValueError(f'ZegFormer.set_vocabulary: mode must be one of '
                              f'{VOCABULARY_MODES}, got {mode!r}')
         if mode == 'train':
-            self.train_vocabulary = _names(classes)
+            self.train_vocabulary = _names(classes, 'classes')
             return
-        self.test_vocabulary = _names(classes)
+        self.test_vocabulary = _names(classes, 'classes')
         if seen_classes is not None:
-            stray = sorted(set(seen_classes) - set(self.test_vocabulary))
+            seen = _names(seen_classes, 'seen_classes', True)
+            stray = sorted(set(seen) - set(self.test_vocabulary))
             if stray:
                 raise ValueError(
                     f'ZegFormer.set_vocabulary: seen classes {stray} are '
                     'not in the test vocabulary; check the names')
-            self.seen_classes = _names(seen_classes)
+            self.seen_classes = seen
 
     @property
     def vocabulary(self) -> Tuple[str, ...]:
@@ -376,11 +378,11 @@ class ZegFormer(EncoderDecoder):
         return self.encode_decode(inputs, batch_img_metas)
 
 
-def _names(names: Optional[Sequence[str]]) -> Optional[Tuple[str, ...]]:
-    """A tuple of class names (None stays None)."""
+def _names(names: Optional[Sequence[str]],
+           what: str,
+           allow_empty: bool = False) -> Optional[Tuple[str, ...]]:
+    """Class names checked by :func:`mmzs3.utils.check_class_names` (None
+    stays None)."""
     if names is None:
         return None
-    if isinstance(names, str):
-        raise ValueError(
-            f'ZegFormer: expected a list of class names, got {names!r}')
-    return tuple(names)
+    return check_class_names(names, f'ZegFormer {what}', allow_empty)

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmzs3.registry import MODELS
+from mmzs3.utils import check_class_names
 from ..utils.frozen_clip_tower import FrozenOpenCLIPTower
 from ..utils.text_embedding_cache import (CacheDirType, TextEmbeddingCache,
                                           entry_key, state_dict_digest)
@@ -114,10 +115,10 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
                 synonyms).
 
         Raises:
-            ValueError: If ``names`` is empty or holds empty or duplicate
-                names.
+            ValueError: If ``names`` breaks the naming rule of
+                :func:`mmzs3.utils.check_class_names`.
         """
-        names = _check_vocabulary(names)
+        names = check_class_names(names, 'vocabulary')
         if names != self._vocabulary:
             self._vocabulary = names
             self._stale = True
@@ -268,30 +269,3 @@ def average_per_class(embeddings: Tensor, owners: Tensor,
     sums.index_add_(0, owners, embeddings)
     counts = torch.bincount(owners, minlength=num_classes).clamp(min=1)
     return F.normalize(sums / counts[:, None].to(sums.dtype), dim=-1)
-
-
-def _check_vocabulary(names: Sequence[str]) -> Tuple[str, ...]:
-    """Validate a vocabulary and return it as a tuple."""
-    if isinstance(names, str):
-        raise ValueError(
-            f'vocabulary must be a list of names, got the string {names!r}')
-    names = tuple(names)
-    if not names:
-        raise ValueError('vocabulary is empty')
-    empty = [n for n in names if not isinstance(n, str) or not n.strip()]
-    if empty:
-        raise ValueError(f'vocabulary holds empty names: {empty}')
-    unclean = [
-        n for n in names
-        if n != n.strip() or any(not c.isprintable() for c in n)
-    ]
-    if unclean:
-        raise ValueError(
-            'vocabulary names must not start or end with white space or '
-            'hold a byte-order mark, line break or other control '
-            f'character: {unclean}; class-list files read through '
-            'mmzs3.utils.read_class_names are cleaned this way')
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f'vocabulary holds duplicate names: {duplicates}')
-    return names

@@ -1,23 +1,25 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""On-disk cache of prompt-ensembled class embeddings (issue 7).
+"""On-disk cache of prompt-ensembled class embeddings.
 
 One file per class name, keyed by everything that determines the
 embedding: architecture, a digest of the text-tower weights, templates,
-name, precision and device type. Files are written atomically (temporary
-file + ``os.replace``), so concurrent writers (ranks, jobs) and crashes
-never expose a torn file; each file stores its key, and an unreadable or
-mismatched entry is a miss (recomputed and overwritten), never trusted.
+name, precision and device type. Files are written atomically
+(:func:`mmzs3.utils.atomic_write`), so concurrent writers (ranks, jobs)
+and crashes never expose a torn file; each file stores its key, and an
+unreadable or mismatched entry is a miss (recomputed and overwritten),
+never trusted.
 """
 import hashlib
 import json
 import os
 import os.path as osp
-import tempfile
 import warnings
 from typing import Dict, Optional, Sequence, Union
 
 import torch
 from torch import Tensor, nn
+
+from mmzs3.utils.atomic_write import atomic_write
 
 #: Environment variable overriding the cache directory; ``'off'``
 #: disables the cache.
@@ -150,7 +152,8 @@ class TextEmbeddingCache:
         entry = dict(key=key, embedding=embedding.detach().float().cpu()
                      .clone())
         try:
-            _atomic_save(entry, path)
+            with atomic_write(path) as f:
+                torch.save(entry, f)
         except OSError as error:
             if not self._warned:
                 warnings.warn(f'TextEmbeddingCache: cannot write '
@@ -168,20 +171,3 @@ def _valid_entry(entry, key: dict, dim: Optional[int]) -> bool:
             and (dim is None or embedding.numel() == dim)
             and embedding.dtype == torch.float32
             and bool(torch.isfinite(embedding).all()))
-
-
-def _atomic_save(obj: dict, path: str) -> None:
-    """``torch.save`` to a temporary file, fsync, then ``os.replace``."""
-    directory = osp.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as file:
-            torch.save(obj, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
