@@ -90,9 +90,9 @@ def test_hiou_value_and_split_from_constructor():
     assert m['hIoU'] == pytest.approx(33.33)
 
 
-# Unseen class d is in no ground truth. GT3 / PRED3 (2x4):
-GT3 = [[0, 0, 1, 1], [2, 2, 2, 1]]
-PRED3 = [[0, 1, 1, 1], [2, 2, 0, 1]]
+# Unseen class d is in no ground truth. GT_ABSENT_D / PRED_ABSENT_D (2x4):
+GT_ABSENT_D = [[0, 0, 1, 1], [2, 2, 2, 1]]
+PRED_ABSENT_D = [[0, 1, 1, 1], [2, 2, 0, 1]]
 # a: GT 2, pred 2, inter 1 -> 1/3; b: GT 3, pred 4, inter 3 -> 3/4;
 # c: GT 3, pred 2, inter 2 -> 2/3; d: neither -> absent, left out.
 
@@ -108,7 +108,7 @@ def logged(monkeypatch):
 
 
 def test_unseen_class_absent_from_ground_truth(logged):
-    m = evaluate([sample(PRED3, GT3)])
+    m = evaluate([sample(PRED_ABSENT_D, GT_ABSENT_D)])
     seen, unseen = (1 / 3 + 3 / 4) / 2, 2 / 3
     assert m['mIoU_seen'] == pytest.approx(round(seen * 100, 2))
     assert m['mIoU_unseen'] == pytest.approx(66.67)
@@ -131,7 +131,7 @@ def test_unseen_class_absent_from_ground_truth(logged):
 
 def test_absent_class_that_is_predicted_counts_zero(logged):
     pred = [[0, 1, 1, 1], [2, 2, 3, 1]]  # one b pixel predicted as d
-    m = evaluate([sample(pred, GT3)])
+    m = evaluate([sample(pred, GT_ABSENT_D)])
     # a: GT 2, pred 1, inter 1 -> 1/2; d: pred 1, GT 0 -> IoU 0, counted
     seen, unseen = (1 / 2 + 3 / 4) / 2, (2 / 3 + 0) / 2
     assert m['mIoU_seen'] == 62.5 and m['mIoU_unseen'] == 33.33
@@ -145,7 +145,7 @@ def test_absent_class_that_is_predicted_counts_zero(logged):
 def test_every_unseen_class_absent_is_named(logged):
     meta = dict(classes=CLASSES, seen_classes=('a', 'b', 'c'),
                 unseen_classes=('d', ))
-    m = evaluate([sample(PRED3, GT3)], meta=meta)
+    m = evaluate([sample(PRED_ABSENT_D, GT_ABSENT_D)], meta=meta)
     assert np.isnan(m['mIoU_unseen']) and m['hIoU'] == 0.0
     assert ('HIoUMetric: no unseen class is in the ground truth or the '
             'predictions, so mIoU_unseen is undefined (NaN) and hIoU is 0',
