@@ -11,11 +11,21 @@ _base_ = [
     '../_base_/datasets/synthetic_shapes.py',
     '../_base_/default_runtime.py'
 ]
+# The backbone starts from image-level pretraining on the caption set, the
+# analogue of the paper's ImageNet-pretrained backbone
+# (configs/backbone_pretrain/resnet18-slim_synthetic.py; stage 3 of
+# tools/run_embedded_default.py).
+backbone_weights = 'work_dirs/resnet18-slim_synthetic/iter_300.pth'
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            _delete_=True,
+            type='Pretrained',
+            checkpoint=backbone_weights,
+            prefix='backbone.')))
 max_iters = 1000
 optim_wrapper = dict(
     type='OptimWrapper',
-    # frozen CLIP towers: left out with one log line, not one per parameter
-    constructor='SkipFrozenOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(

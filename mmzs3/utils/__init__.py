@@ -1,7 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 from .atomic_write import atomic_write
-from .class_names import (ClassListError, check_class_names,
-                          class_list, class_list_from_file, read_class_names)
+from .class_names import (ClassListError, check_class_names, class_list,
+                          class_list_from_file, read_class_names)
 from .safe_checkpoint import (AtomicLocalBackend, NonFiniteCheckpointError,
                               UnsafeCheckpointError, allow_checkpoint_globals,
                               atomic_open, non_finite_keys, safe_torch_load)

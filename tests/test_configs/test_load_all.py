@@ -126,6 +126,8 @@ def shrink_model(model: ConfigDict) -> ConfigDict:
     if model.type == 'CLIPContrastiveModel':
         model.update(model_name=TINY_CLIP_NAME, model_cfg=TINY_CLIP_CFG)
         return model
+    if model.type == 'ImageLevelPretrainModel':
+        return model  # a slim ResNet-18 from scratch: small already
     assert model.type == 'ZegFormer', f'no shrink rule for {model.type}'
     shrink_head(model.decode_head, shrink_backbone(model.backbone))
     tiny_clip(model.text_encoder)

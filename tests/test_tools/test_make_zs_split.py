@@ -146,9 +146,9 @@ def test_close_name_is_suggested(tool, class_file, tmp_path, capsys):
 
 
 @pytest.mark.parametrize('text, message', [
-    ('sky\nsky\n', "'sky' on line 2 repeats line 1"),
-    ('sky\n\ncat\n', 'line 2 is blank'),
-    ('\n', 'holds no names'),
+    ('sky\nsky\n', "line 2: 'sky' repeats line 1"),
+    ('sky\n\ncat\n', "line 2: '' is an empty name"),
+    ('\n', 'is empty; give at least one name'),
 ])
 def test_bad_class_file(tool, tmp_path, capsys, text, message):
     path = tmp_path / 'classes.txt'

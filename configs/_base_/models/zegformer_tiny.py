@@ -11,7 +11,6 @@ feat_channels = 64
 attention = dict(embed_dims=feat_channels, num_heads=4)
 clip_weights = ('work_dirs/tiny_clip_synthetic/open_clip/'
                 'open_clip_pytorch_model.bin')
-backbone_weights = 'work_dirs/resnet18-slim_synthetic/iter_300.pth'
 # The caption templates of the pretraining set, used as the prompt ensemble.
 clip_templates = [
     'a photo of a {}.', 'a {}.', 'a picture of a {}.', 'an image of a {}.'
@@ -23,13 +22,7 @@ model = dict(
         stem_channels=32,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
-        # Image-level pretraining on the caption set, the analogue of the
-        # paper's ImageNet-pretrained backbone (run_embedded_default.py
-        # stage 3; configs/backbone_pretrain/resnet18-slim_synthetic.py).
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint=backbone_weights,
-            prefix='backbone.')),
+        init_cfg=None),
     decode_head=dict(
         in_channels=[32, 64, 128, 256],
         feat_channels=feat_channels,

@@ -4,8 +4,6 @@
 optimizer = dict(type='AdamW', lr=1e-4, weight_decay=1e-4)
 optim_wrapper = dict(
     type='OptimWrapper',
-    # frozen CLIP towers: left out with one log line, not one per parameter
-    constructor='SkipFrozenOptimWrapperConstructor',
     optimizer=optimizer,
     clip_grad=dict(max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(

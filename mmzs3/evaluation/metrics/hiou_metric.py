@@ -239,7 +239,8 @@ class HIoUMetric(IoUMetric):
         self._log_results(classes, self._scores(areas), areas[3].numpy(),
                           seen_mask, unseen_mask)
         for suffix in ('_seen', '_unseen'):
-            if groups[suffix].any() and np.isnan(metrics['mIoU' + suffix]):
+            if groups[suffix].any() and np.isnan(
+                    metrics.get('mIoU' + suffix, 0.0)):
                 print_log(
                     f'HIoUMetric: no {suffix[1:]} class is in the ground '
                     f'truth or the predictions, so mIoU{suffix} is '
