@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# The paper's pixel-level baseline ("SPNet-FPN", spec sections 1.6 and 8.2)
+# The paper's pixel-level baseline ("SPNet-FPN", official code)
 # on COCO-Stuff 156/15: the backbone, FPN pixel decoder, text encoder, data
 # and schedule of zegformer_r50_coco.py, but each pixel embedding is
 # classified against the text embeddings (no segments, no CLIP image

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# The pixel-level zero-shot baseline (spec section 8.2, "SPNet-FPN") on the
+# The pixel-level zero-shot baseline (official code, "SPNet-FPN") on the
 # synthetic benchmark: the same backbone, FPN pixel decoder, text encoder,
 # data and schedule as zegformer_tiny_synthetic.py, but every pixel
 # embedding is classified against the text embeddings (no segments, no CLIP

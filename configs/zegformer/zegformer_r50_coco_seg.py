@@ -1,8 +1,8 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 # Test-time variant of zegformer_r50_coco.py: ZegFormer-seg, the segment
 # embeddings only (no CLIP image branch is built), seen classes calibrated
-# with gamma 0.1 (spec §3 step 10). The paper's "decoupled vs pixel-level"
-# rows (spec §8.2) are this mode.
+# with gamma 0.1 (official code). The paper's "decoupled vs pixel-level"
+# rows (official code) are this mode.
 #   tools/test.py configs/zegformer/zegformer_r50_coco_seg.py CKPT
 _base_ = './zegformer_r50_coco.py'
 model = dict(clip_classifier=None, test_mode='seg')

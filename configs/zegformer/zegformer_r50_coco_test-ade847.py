@@ -4,8 +4,8 @@
 # frequency split).
 # Test only (no training loop):
 #   tools/test.py configs/zegformer/zegformer_r50_coco_test-ade847.py CKPT
-# As the only official cross-vocabulary evaluation (COCO -> ADE-847, spec
-# §6.4), segments are classified by the CLIP image branch alone (img),
+# As the only official cross-vocabulary evaluation (COCO -> ADE-847, official
+# code), segments are classified by the CLIP image branch alone (img),
 # gamma 0; other modes: --cfg-options model.test_mode=fuse_all (or seg).
 _base_ = [
     '../_base_/models/zegformer_r50.py',

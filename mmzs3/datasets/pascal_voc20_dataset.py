@@ -12,7 +12,7 @@ class PascalVOC20Dataset(BaseSegDataset):
     Reads standard VOC label PNGs (0 background, 1..20 objects, 255
     boundary). ``reduce_zero_label=True`` sends background to 255 and
     shifts the objects to ``0..19``, so background is ignored in training
-    and evaluation, as in ZegFormer (spec §6.2, §7). For the 21-way
+    and evaluation, as in ZegFormer (official code). For the 21-way
     vocabulary with background use mmseg's ``PascalVOCDataset``.
 
     Args:

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Every config under ``configs/`` loads, builds and runs (issue 5).
+"""Every config under ``configs/`` loads, builds and runs.
 
 The configs are globbed at test time, so a new config is covered
 automatically. Each one is loaded with ``Config.fromfile``; its model is

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""The primary configs carry the spec's recipes (spec §2, §3, §5)."""
+"""The primary configs carry the official recipes."""
 import os.path as osp
 
 import pytest

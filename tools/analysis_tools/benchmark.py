@@ -1,6 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Benchmark ZegFormer inference, the CLIP branch, text encoding and
-training iterations (issue 7).
+training iterations.
 
 Examples::
 
@@ -200,7 +200,7 @@ def timed(fn: Callable, device: torch.device):
 def reference_clip_logits(classifier, clip_images: torch.Tensor,
                           mask_logits: torch.Tensor,
                           text: torch.Tensor) -> torch.Tensor:
-    """The official all-queries-at-once CLIP branch (spec section 3), as
+    """The official all-queries-at-once CLIP branch (official code), as
     the reference of the exact mode: every query's full-size masked image
     (a (Q, 3, H, W) stack next to the repeated image), one ``roi_align``
     and one tower forward for all Q crops ('cropmask' style).

@@ -1,5 +1,5 @@
 # ADE20K-150 (mmseg ADE20KDataset, reduce_zero_label=True).
-# Cross-dataset vocabulary (spec §6.4):
+# Cross-dataset vocabulary (official code):
 # all 150 classes count as seen; hIoU is 0.
 dataset_type = 'ADE20KDataset'
 data_root = 'data/ade/ADEChallengeData2016'
@@ -23,7 +23,7 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
     # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (spec §5)
+    # and ignored labels, as in the official training (official code)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=255)),
     dict(type='PackSegInputs')
 ]

@@ -1,5 +1,5 @@
 # ADE20K-Full 847 with its frequency split (572 / 275).
-# Cross-dataset vocabulary (spec §6.4):
+# Cross-dataset vocabulary (official code):
 # seen / unseen follow the ADE frequency split, not the training set.
 dataset_type = 'ADE20KFull847Dataset'
 data_root = 'data/ade20k_full/'
@@ -28,7 +28,7 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
     # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (spec §5)
+    # and ignored labels, as in the official training (official code)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=65535)),
     dict(type='PackSegInputs')
 ]

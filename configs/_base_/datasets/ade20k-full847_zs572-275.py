@@ -1,4 +1,4 @@
-# ADE20K-Full 847, frequency split 572 seen / 275 unseen (spec §5, §6.3).
+# ADE20K-Full 847, frequency split 572 seen / 275 unseen (official code).
 # 16-bit labels (ignore 65535): tools/dataset_converters/ade20k_full_847.py.
 # The model's data preprocessor must pad labels with seg_pad_val=65535.
 dataset_type = 'ADE20KFull847Dataset'
@@ -29,7 +29,7 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
     # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (spec §5)
+    # and ignored labels, as in the official training (official code)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=ignore_index)),
     dict(type='PackSegInputs')
 ]

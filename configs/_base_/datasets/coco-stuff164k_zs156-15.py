@@ -1,4 +1,4 @@
-# COCO-Stuff 164k, zero-shot 156 seen / 15 unseen (spec §5, §6.1).
+# COCO-Stuff 164k, zero-shot 156 seen / 15 unseen (official code).
 # Labels: tools/dataset_converters/coco_stuff164k_zs.py (171-way order).
 dataset_type = 'COCOStuffZS171Dataset'
 data_root = 'data/coco_stuff164k/'
@@ -22,7 +22,7 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
     # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (spec §5)
+    # and ignored labels, as in the official training (official code)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=255)),
     dict(type='PackSegInputs')
 ]

@@ -1,4 +1,4 @@
-# PASCAL VOC 2012 + SBD aug, zero-shot 15 seen / 5 unseen (spec §5, §6.2).
+# PASCAL VOC 2012 + SBD aug, zero-shot 15 seen / 5 unseen (official code).
 # Background is ignored (PascalVOC20Dataset, reduce_zero_label=True).
 # Labels and aug.txt: tools/dataset_converters/voc_aug_zs.py.
 dataset_type = 'PascalVOC20Dataset'
@@ -23,7 +23,7 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
     # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (spec §5)
+    # and ignored labels, as in the official training (official code)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=255)),
     dict(type='PackSegInputs')
 ]

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# ZegFormer, ResNet-50 (spec sections 1-4): class-agnostic MaskFormer head
+# ZegFormer, ResNet-50 (official code): class-agnostic MaskFormer head
 # whose segments are classified against CLIP ViT-B/16 text embeddings, plus
 # the CLIP ViT-B/16 image branch fused at test time.
 # Weights are local files, never downloaded (docs/train_test.md): OpenAI's

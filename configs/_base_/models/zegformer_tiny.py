@@ -51,5 +51,5 @@ model = dict(
         model_cfg={{_base_.clip_model_cfg}},
         pretrained=clip_weights,
         templates=clip_templates),
-    # The paper's calibration for COCO-Stuff and VOC (spec section 3).
+    # The paper's calibration for COCO-Stuff and VOC (official code).
     gamma=0.1)

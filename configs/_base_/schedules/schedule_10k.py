@@ -1,4 +1,4 @@
-# The VOC schedule: ZegFormer's recipe over 10k iterations (spec §5).
+# The VOC schedule: ZegFormer's recipe over 10k iterations (official code).
 _base_ = './schedule_60k.py'
 param_scheduler = [
     dict(

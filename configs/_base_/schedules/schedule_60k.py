@@ -1,4 +1,5 @@
-# ZegFormer's recipe (spec §5): AdamW 1e-4, weight decay 1e-4, backbone lr
+# ZegFormer's recipe (official code): AdamW 1e-4, weight decay 1e-4,
+# backbone lr
 # x0.1, no decay on norms and query embeddings, poly(0.9) with no warm-up,
 # full-model gradient-norm clipping at 0.01.
 optimizer = dict(type='AdamW', lr=1e-4, weight_decay=1e-4)

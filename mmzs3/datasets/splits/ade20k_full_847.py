@@ -1,7 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """ADE20K-Full-847 with ZegFormer's frequency split (572 / 275).
 
-Generated from ``zegformer_ade847_freq_split.tsv`` (spec §6.3). Each
+Generated from ``zegformer_ade847_freq_split.tsv`` (official code). Each
 entry is ``(name, ade_object_id, image_count, split)``; the position
 of an entry is its 847-way label index (= MaskFormer's trainId).
 """

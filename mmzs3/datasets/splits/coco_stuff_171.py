@@ -1,7 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """COCO-Stuff-171 in ZegFormer's 171-way evaluation order.
 
-Generated from ``zegformer_cocostuff171_split.tsv`` (spec §6.1). Each
+Generated from ``zegformer_cocostuff171_split.tsv`` (official code). Each
 entry is ``(name, stuffthingmaps_png_id, split)``; the position of an
 entry is its 171-way label index: the 156 seen classes in COCO order,
 then the 15 unseen classes in COCO order.

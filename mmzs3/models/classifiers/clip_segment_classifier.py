@@ -33,7 +33,7 @@ class CLIPSegmentClassifier(FrozenOpenCLIPTower):
     into a crop (``crop_style``), encoded by CLIP's image tower and compared
     with text embeddings: ``logit_scale.exp() * cos(image, text)``.
 
-    Peak memory is bounded (issue 7): queries are upsampled and binarised
+    Peak memory is bounded: queries are upsampled and binarised
     ``chunk_size`` at a time (the boolean masks, Q x H x W bytes, are
     kept), crops are cut from at most ``MASKED_IMAGES_PER_CROP``
     masked images at a time (never a (Q, 3, H, W) stack), identical binary

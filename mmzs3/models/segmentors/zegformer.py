@@ -68,7 +68,7 @@ class ZegFormer(EncoderDecoder):
             time. Defaults to None (the train vocabulary).
         seen_classes (Sequence[str], optional): Names treated as seen at test
             time. Defaults to None (the train vocabulary).
-        clip_topk (int, optional): Fast mode (issue 7): only ``k``
+        clip_topk (int, optional): Fast mode: only ``k``
             queries go through the CLIP branch, chosen by segment score x
             mask area with mask NMS at ``clip_share_iou``; every other
             query borrows the CLIP logits of the chosen query it overlaps

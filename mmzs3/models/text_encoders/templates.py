@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Prompt template sets of ZegFormer (spec section 2), selectable by name."""
+"""Prompt template sets of ZegFormer (official code), selectable by name."""
 from typing import Dict, Sequence, Tuple, Union
 
 from mmseg.utils import get_predefined_templates

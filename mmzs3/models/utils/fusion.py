@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Score fusion and semantic inference (spec section 3, steps 7-10)."""
+"""Score fusion and semantic inference (official code)."""
 from typing import Optional
 
 import torch

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Which queries the CLIP branch classifies in fast mode (issue 7).
+"""Which queries the CLIP branch classifies in fast mode.
 
 Fast mode sends only ``k`` queries through CLIP. They are chosen greedily
 by segment score x mask area, passing over any query whose mask overlaps an
