@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -86,11 +87,21 @@ class Pipeline:
         seed (int): Seed of the data, the CLIP pretraining and both
             segmentation trainings.
         quick (bool): Tiny sizes for a fast smoke run.
+        jobs (int): Stages run side by side: with 2, the two pretrainings
+            run together, then ZegFormer (training and evaluation) beside
+            the baseline, each tool with half the CPU threads and its
+            output in ``WORK_DIR/logs/``. Defaults to 1 (one after the
+            other, output printed).
     """
 
-    def __init__(self, work_dir: str, seed: int, quick: bool) -> None:
+    def __init__(self,
+                 work_dir: str,
+                 seed: int,
+                 quick: bool,
+                 jobs: int = 1) -> None:
         self.work_dir = osp.abspath(work_dir)
         self.seed = seed
+        self.jobs = max(1, jobs)
         self.size = 'quick' if quick else 'full'
         self.start = time.time()
         self.data_root = osp.join(self.work_dir, 'data', 'synthetic_shapes')
@@ -154,14 +165,44 @@ class Pipeline:
                 times[stage] = marker['seconds']
         return times
 
-    def run_tool(self, args: List[str]) -> None:
-        """Run a script of this repository with this interpreter."""
+    def run_tool(self, args: List[str], log_name: str = '') -> None:
+        """Run a script of this repository with this interpreter.
+
+        With ``jobs`` > 1 each tool gets ``cpu_count // jobs`` threads and,
+        given ``log_name``, writes its output to ``WORK_DIR/logs/`` instead
+        of the console (side-by-side stages would interleave it).
+        """
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(
             [REPO_ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
-        print('$ ' + ' '.join(args), flush=True)
-        subprocess.run([sys.executable] + args, cwd=REPO_ROOT, env=env,
-                       check=True)
+        if self.jobs > 1:
+            threads = str(max(1, (os.cpu_count() or 1) // self.jobs))
+            env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+        if self.jobs == 1 or not log_name:
+            print('$ ' + ' '.join(args), flush=True)
+            subprocess.run([sys.executable] + args, cwd=REPO_ROOT, env=env,
+                           check=True)
+            return
+        log = osp.join(self.work_dir, 'logs', log_name + '.log')
+        os.makedirs(osp.dirname(log), exist_ok=True)
+        print(f'$ {" ".join(args)}\n  (output: {log})', flush=True)
+        with open(log, 'a') as out:
+            code = subprocess.run([sys.executable] + args, cwd=REPO_ROOT,
+                                  env=env, stdout=out,
+                                  stderr=subprocess.STDOUT).returncode
+        if code:
+            with open(log) as f:
+                tail = f.read()[-3000:]
+            raise RuntimeError(f'{args[0]} failed (exit code {code}); the '
+                               f'end of {log}:\n{tail}')
+
+    def side_by_side(self, *steps: Callable[[], Any]) -> List[Any]:
+        """Run steps together (``jobs`` > 1) or one after the other."""
+        if self.jobs == 1:
+            return [step() for step in steps]
+        with ThreadPoolExecutor(min(self.jobs, len(steps))) as pool:
+            futures = [pool.submit(step) for step in steps]
+            return [future.result() for future in futures]
 
     def data_options(self) -> List[str]:
         """Config overrides pointing a segmentation config to this run."""
@@ -211,7 +252,7 @@ class Pipeline:
             options += QUICK[stage]
         train_dir = osp.join(self.work_dir, folder, 'train')
         self.run_tool(['tools/train.py', config, '--work-dir', train_dir,
-                       '--resume', '--cfg-options'] + options)
+                       '--resume', '--cfg-options'] + options, stage)
         return train_dir
 
     def pretrain_clip(self) -> None:
@@ -224,7 +265,7 @@ class Pipeline:
             osp.join(train_dir, osp.basename(CLIP_CFG)),
             last_checkpoint(train_dir),
             osp.dirname(self.clip_weights)
-        ])
+        ], 'clip_export')
         self.finish('clip', dict(weights=self.clip_weights))
 
     def pretrain_backbone(self) -> None:
@@ -251,7 +292,7 @@ class Pipeline:
         # Validation happens in the evaluation stage, once per mode.
         options.append('train_cfg.val_interval=1000000')
         self.run_tool(['tools/train.py', config, '--work-dir', work_dir,
-                       '--resume', '--cfg-options'] + options)
+                       '--resume', '--cfg-options'] + options, stage)
         checkpoint = last_checkpoint(work_dir)
         self.finish(stage, dict(checkpoint=checkpoint))
         return checkpoint
@@ -280,7 +321,7 @@ class Pipeline:
         self.run_tool([
             'tools/test.py', config, checkpoint, '--work-dir', work_dir,
             '--out', self.pred_dir(name), '--cfg-options'
-        ] + options)
+        ] + options, 'eval_' + name)
         metrics = read_test_metrics(work_dir)
         self.finish('eval_' + name, metrics)
         return metrics
@@ -306,6 +347,14 @@ class Pipeline:
                                 checkpoint)
             for mode in MODES
         }
+
+    def zegformer(self) -> Dict[str, Dict]:
+        """Stages 4 and 5: train ZegFormer, then evaluate its modes."""
+        checkpoint = self.timed('zegformer',
+                                lambda: self.train('zegformer',
+                                                   ZEGFORMER_CFG))
+        return self.timed('evaluate',
+                          lambda: self.evaluate_zegformer(checkpoint))
 
     def baseline(self) -> Dict[str, float]:
         """Stage 6: train and evaluate the pixel-level baseline."""
@@ -338,19 +387,17 @@ class Pipeline:
     def run(self) -> Dict[str, Dict[str, float]]:
         """Run every stage; return the metrics of every row."""
         self.timed('data', self.generate)
-        self.timed('clip', self.pretrain_clip)
-        self.timed('backbone', self.pretrain_backbone)
-        checkpoint = self.timed('zegformer',
-                                lambda: self.train('zegformer',
-                                                   ZEGFORMER_CFG))
-        results = self.timed('evaluate',
-                             lambda: self.evaluate_zegformer(checkpoint))
-        results['baseline'] = self.timed('baseline', self.baseline)
+        self.side_by_side(lambda: self.timed('clip', self.pretrain_clip),
+                          lambda: self.timed('backbone',
+                                             self.pretrain_backbone))
+        zegformer, baseline = self.side_by_side(
+            self.zegformer, lambda: self.timed('baseline', self.baseline))
+        results = dict(zegformer, baseline=baseline)
         images = self.timed('results', lambda: self.report(results))
         print('Prediction images (ground truth | fused prediction):')
         for image in images:
             print(image)
-        times = format_time_table(self.stage_seconds())
+        times = format_time_table(self.stage_seconds(), self.jobs > 1)
         print('\n' + times)
         with open(osp.join(self.work_dir, 'results.md'), 'a') as f:
             f.write('\n' + times + '\n')
@@ -482,13 +529,30 @@ def format_class_table(per_class: Dict[str, Dict[str, Optional[float]]]
     return '\n'.join(lines)
 
 
-def format_time_table(seconds: Dict[str, float]) -> str:
-    """Wall time of each stage as a Markdown table (minutes)."""
+def format_time_table(seconds: Dict[str, float],
+                      side_by_side: bool = False) -> str:
+    """Wall time of each stage as a Markdown table (minutes).
+
+    Args:
+        seconds (dict[str, float]): Wall time of every finished stage.
+        side_by_side (bool): Whether the pretrainings ran together, and
+            ZegFormer (training, evaluation) beside the baseline; the total
+            is then the longer branch of each pair, not the sum.
+    """
     lines = ['| stage | wall time (min) |', '|---|---|']
     for stage, title in STAGES:
         if stage in seconds:
             lines.append(f'| {title} | {seconds[stage] / 60:.1f} |')
-    lines.append(f'| total | {sum(seconds.values()) / 60:.1f} |')
+    total = sum(seconds.values())
+    if side_by_side:
+        pairs = ((('clip', ), ('backbone', )),
+                 (('zegformer', 'evaluate'), ('baseline', )))
+        for left, right in pairs:
+            branches = [sum(seconds.get(s, 0.0) for s in side)
+                        for side in (left, right)]
+            total -= min(branches)
+    note = ' (side-by-side stages counted once)' if side_by_side else ''
+    lines.append(f'| total{note} | {total / 60:.1f} |')
     return '\n'.join(lines)
 
 
@@ -556,12 +620,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--quick',
         action='store_true',
         help='tiny data and a few iterations (a smoke test, minutes)')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help='stages run side by side, each with its share of the CPU '
+        'threads (default: 2 where there are 2 cores or more); 1 runs '
+        'them one after the other with all threads')
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
     args = parse_args(argv)
-    return Pipeline(args.work_dir, args.seed, args.quick).run()
+    return Pipeline(args.work_dir, args.seed, args.quick, args.jobs).run()
 
 
 if __name__ == '__main__':
