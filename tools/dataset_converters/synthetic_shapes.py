@@ -208,13 +208,41 @@ def render_scene(rng: np.random.Generator,
     return np.clip(image, 0, 255).astype(np.uint8), label
 
 
-def render_crop(rng: np.random.Generator, size: int, class_id: int,
-                masked: bool) -> np.ndarray:
+def coarse_mask(mask: np.ndarray, stride: int) -> np.ndarray:
+    """A mask as a segmenter predicts it at ``stride``: the fraction of
+    each ``stride x stride`` block, upsampled bilinearly and thresholded at
+    one half.
+
+    Args:
+        mask (np.ndarray): Boolean mask, shape (H, W).
+        stride (int): Block size in pixels; 1 returns the mask.
+
+    Returns:
+        np.ndarray: Boolean mask, shape (H, W).
+    """
+    if stride <= 1:
+        return mask
+    height, width = mask.shape
+    pil = Image.fromarray(mask.astype(np.uint8) * 255)
+    small = pil.resize((max(1, width // stride), max(1, height // stride)),
+                       Image.BOX)
+    return np.asarray(small.resize((width, height), Image.BILINEAR)) >= 128
+
+
+def render_crop(rng: np.random.Generator,
+                size: int,
+                class_id: int,
+                masked: bool,
+                max_mask_stride: int = 1) -> np.ndarray:
     """One object of ``class_id`` filling most of a ``size x size`` crop.
 
     With ``masked`` the object is drawn on a larger canvas, cut to its
     tight box plus a small margin, stretched to the crop size (as
     ``roi_align`` does) and filled with the CLIP mean colour outside it.
+    The mask is the object's, coarsened (:func:`coarse_mask`) with a stride
+    drawn from 1 to ``max_mask_stride``: the re-classifier crops with
+    masks predicted at a quarter of the image resolution, whose corners
+    and points are rounded.
 
     Returns:
         np.ndarray: uint8 RGB image of shape (size, size, 3).
@@ -226,6 +254,9 @@ def render_crop(rng: np.random.Generator, size: int, class_id: int,
     mask = shape_mask(shape, centre, radius, angle, canvas)
     paint(image, mask, colour, rng)
     if masked:
+        if max_mask_stride > 1:
+            mask = coarse_mask(mask,
+                               int(rng.integers(1, max_mask_stride + 1)))
         image[~mask] = CLIP_MEAN_RGB
         rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
         pad = rng.uniform(0, 0.1, 4) * canvas
@@ -301,7 +332,8 @@ def write_captions(out: str, split: str, per_class: int, args: Dict) -> None:
         name = SYNTHETIC_CLASSES[class_id]
         rel = f'{split}/{index:06d}.png'
         if not osp.exists(osp.join(out, 'captions', rel)):
-            crop = render_crop(rng, args['crop_size'], class_id, masked)
+            crop = render_crop(rng, args['crop_size'], class_id, masked,
+                               args['max_mask_stride'])
             save_png(crop, osp.join(out, 'captions', rel))
         rows.append((rel, template.format(name),
                      'masked' if masked else 'plain'))
@@ -381,6 +413,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--masked-fraction', type=float, default=0.3,
         help='fraction of caption crops in the re-classifier style '
         '(tight box, CLIP mean colour outside the object)')
+    parser.add_argument(
+        '--max-mask-stride', type=int, default=1,
+        help='masked crops cut along the object mask coarsened at a stride '
+        'drawn from 1 to this (in canvas pixels), as a segmenter predicts '
+        'it; 1: the exact mask')
     return parser.parse_args(argv)
 
 
