@@ -2,7 +2,6 @@
 """The configs of docs/mmseg_projects.md: stock mmseg configs (inherited
 with ``mmseg::``) made open-vocabulary, built at full size with tiny CLIP
 towers and run for one training step and one prediction on 64x64 images."""
-import json
 import os
 import os.path as osp
 import warnings
@@ -11,16 +10,14 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 
 from mmzs3.registry import MODELS
+from ..test_models.test_segmentors.tiny_zegformer import (tiny_batch,
+                                                          tiny_clip_cfg)
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PROJECTS = osp.join(REPO_ROOT, 'configs', 'mmseg_projects')
-with open(osp.join(REPO_ROOT, 'tests', 'data', 'openclip_tiny.json')) as f:
-    TINY_CLIP_CFG = json.load(f)
-TINY_CLIP_NAME = 'mmzs3-mmseg-projects-tiny'
+TINY_WIDTH = 16  # embed_dim of tests/data/openclip_tiny.json
 SEEN = ('wall', 'floor', 'tree')
 ALL = ('wall', 'floor', 'tree', 'sky', 'person')
 HW = (64, 64)
@@ -55,25 +52,9 @@ def tiny_model_cfg(name: str):
     model = cfg.model
     for tower in ('text_encoder', 'clip_classifier'):
         if model.get(tower):
-            model[tower].update(model_name=TINY_CLIP_NAME,
-                                model_cfg=TINY_CLIP_CFG, pretrained=None)
+            model[tower].update(tiny_clip_cfg(model[tower].type))
     model.data_preprocessor.size = HW
     return cfg
-
-
-def seg_batch(num_classes: int, batch: int) -> dict:
-    gen = torch.Generator().manual_seed(0)
-    inputs, samples = [], []
-    for _ in range(batch):
-        blocks = torch.randint(0, num_classes, (4, 4), generator=gen)
-        label = blocks.repeat_interleave(16, 0).repeat_interleave(16, 1)
-        label[0, :5] = 255
-        inputs.append(torch.randint(0, 256, (3, ) + HW, generator=gen,
-                                    dtype=torch.uint8))
-        sample = SegDataSample(metainfo=dict(img_shape=HW, ori_shape=HW))
-        sample.gt_sem_seg = PixelData(data=label[None])
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 @pytest.mark.parametrize('name', sorted(CASES))
@@ -96,13 +77,13 @@ def test_project_config_trains_and_predicts(name):
         assert 'loss_cls.class_weight' in vocabulary[0]
     head = model.decode_head
     assert type(head).__name__ == head_type
-    assert head.cls_embed.projection.out_features == TINY_CLIP_CFG[
-        'embed_dim']  # the text dimension follows the text encoder
+    # the text dimension follows the text encoder
+    assert head.cls_embed.projection.out_features == TINY_WIDTH
     model.set_vocabulary(SEEN, mode='train')
     model.set_vocabulary(ALL, seen_classes=SEEN, mode='test')
 
     model.train()
-    data = model.data_preprocessor(seg_batch(len(SEEN), 2), True)
+    data = model.data_preprocessor(tiny_batch(len(SEEN), HW, batch=2), True)
     losses = model(**data, mode='loss')
     assert all(torch.isfinite(v).all() for v in losses.values())
     loss, _ = model.parse_losses(losses)
@@ -115,7 +96,8 @@ def test_project_config_trains_and_predicts(name):
 
     model.eval()
     with torch.no_grad():
-        data = model.data_preprocessor(seg_batch(len(ALL), 1), False)
+        batch = tiny_batch(len(ALL), HW, batch=1)
+        data = model.data_preprocessor(batch, False)
         result = model(**data, mode='predict')[0]
     logits = result.seg_logits.data
     assert logits.shape == (len(ALL), ) + HW  # one map per vocabulary name

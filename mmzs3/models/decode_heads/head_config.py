@@ -20,6 +20,12 @@ from .head_defaults import TEXT_CLASSIFIER
 
 #: Arguments of mmseg's/mmdet's mask heads that the vocabulary decides.
 VOCABULARY_KWARGS = ('num_classes', 'num_things_classes', 'num_stuff_classes')
+#: Arguments of mmseg's per-pixel heads (``BaseDecodeHead``) that a mask
+#: head would silently swallow; a config inherited from such a head must
+#: replace it.
+PIXEL_HEAD_KWARGS = ('channels', 'dropout_ratio', 'conv_cfg', 'norm_cfg',
+                     'act_cfg', 'input_transform', 'loss_decode', 'sampler',
+                     'threshold')
 
 
 def merged_config(cfg: Union[OptConfigType, list],
@@ -48,8 +54,10 @@ def merged_config(cfg: Union[OptConfigType, list],
     if cfg.get('type', default.get('type')) != default.get('type'):
         cfg.pop('_delete_', None)
         return ConfigDict(cfg)
-    return ConfigDict(
-        Config._merge_a_into_b(cfg, copy.deepcopy(default)))
+    # nested under one key, so that mmengine honours a top-level _delete_
+    merged = Config._merge_a_into_b(
+        dict(cfg=cfg), dict(cfg=copy.deepcopy(default)))
+    return ConfigDict(merged['cfg'])
 
 
 def build_text_classifier(cfg: OptConfigType, in_channels: int) -> nn.Module:
@@ -101,6 +109,28 @@ def drop_vocabulary_kwargs(owner: str, loss_cls: ConfigType,
     return loss_cls
 
 
+def reject_pixel_head_kwargs(owner: str, kwargs: dict) -> None:
+    """Fail on arguments that belong to mmseg's per-pixel heads.
+
+    mmdet's mask heads accept and ignore unknown keyword arguments, so a
+    ``decode_head`` that only changed ``type`` over, say, SegFormer's or
+    UPerNet's head would drop its settings without a word.
+
+    Args:
+        owner (str): Class name used in the error.
+        kwargs (dict): The head's other keyword arguments.
+
+    Raises:
+        ValueError: Naming the keys and the fix (``_delete_=True``).
+    """
+    foreign = [key for key in PIXEL_HEAD_KWARGS if key in kwargs]
+    if foreign:
+        raise ValueError(
+            f'{owner}: {", ".join(foreign)} belong to mmseg\'s per-pixel '
+            f'decode heads, not to {owner}; replace the inherited head with '
+            f"decode_head=dict(_delete_=True, type='{owner}', ...)")
+
+
 def fill_text_dim(head_cfg: ConfigType, text_dim: int) -> ConfigDict:
     """A head config whose text dimension is the text encoder's width.
 
@@ -134,7 +164,7 @@ def fill_text_dim(head_cfg: ConfigType, text_dim: int) -> ConfigDict:
     if given is not None and given != text_dim:
         raise ValueError(
             f'{head_cls.__name__}: decode_head.{".".join(path)}={given} '
-            f'differs from the text encoder\'s embedding width {text_dim}; '
+            f"differs from the text encoder's embedding width {text_dim}; "
             f'remove decode_head.{".".join(path)}, the ZegFormer segmentor '
             'sets it from text_encoder')
     parent[path[-1]] = text_dim

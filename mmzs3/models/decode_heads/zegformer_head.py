@@ -6,7 +6,7 @@ from mmseg.models.decode_heads import MaskFormerHead
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
 from .head_config import (build_text_classifier, drop_vocabulary_kwargs,
-                          merged_config)
+                          merged_config, reject_pixel_head_kwargs)
 from .head_defaults import (LOSS_CLS, LOSS_DICE, LOSS_MASK, NO_OBJECT_WEIGHT,
                             PIXEL_DECODER, POSITIONAL_ENCODING, TRAIN_CFG,
                             TRANSFORMER_DECODER)
@@ -67,7 +67,9 @@ class ZegFormerHead(OpenVocabularyHeadMixin, MaskFormerHead):
         **kwargs: Other arguments of mmdet's ``MaskFormerHead``
             (``enforce_decoder_input_project``, ``test_cfg``,
             ``init_cfg``, ...); ``num_classes``, ``num_things_classes`` and
-            ``num_stuff_classes`` are ignored with a warning.
+            ``num_stuff_classes`` are ignored with a warning, and the
+            arguments of mmseg's per-pixel heads (``channels``,
+            ``loss_decode``, ...) are an error.
     """
 
     #: Where the segmentor writes the text encoder's width.
@@ -90,6 +92,7 @@ class ZegFormerHead(OpenVocabularyHeadMixin, MaskFormerHead):
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  **kwargs) -> None:
+        reject_pixel_head_kwargs(type(self).__name__, kwargs)
         loss_cls = drop_vocabulary_kwargs(
             type(self).__name__, merged_config(loss_cls, LOSS_CLS), kwargs)
         loss_cls.class_weight = [no_object_weight]

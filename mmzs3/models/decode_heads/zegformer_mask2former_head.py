@@ -4,7 +4,7 @@ from mmseg.models.decode_heads import Mask2FormerHead
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
 from .head_config import (build_text_classifier, drop_vocabulary_kwargs,
-                          merged_config)
+                          merged_config, reject_pixel_head_kwargs)
 from .head_defaults import LOSS_CLS, NO_OBJECT_WEIGHT
 from .open_vocabulary_head_mixin import OpenVocabularyHeadMixin
 
@@ -50,7 +50,9 @@ class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
             ``transformer_decoder``, ``positional_encoding``,
             ``loss_mask``, ``loss_dice``, ``train_cfg``, ...), as in mmseg's
             Mask2Former configs; ``num_classes``, ``num_things_classes``
-            and ``num_stuff_classes`` are ignored with a warning.
+            and ``num_stuff_classes`` are ignored with a warning, and the
+            arguments of mmseg's per-pixel heads (``channels``,
+            ``loss_decode``, ...) are an error.
     """
 
     #: Where the segmentor writes the text encoder's width.
@@ -64,6 +66,7 @@ class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  **kwargs) -> None:
+        reject_pixel_head_kwargs(type(self).__name__, kwargs)
         loss_cls = drop_vocabulary_kwargs(
             type(self).__name__, merged_config(loss_cls, LOSS_CLS), kwargs)
         loss_cls.class_weight = [no_object_weight]

@@ -128,3 +128,21 @@ def test_zegformer_head_takes_mmseg_maskformer_kwargs_with_one_warning():
     assert head.num_classes == 0
     assert head.loss_cls.class_weight == [0.2]  # vocabulary extends it
     assert head.loss_cls.loss_weight == 1.0
+
+
+@pytest.mark.parametrize('head_type',
+                         ['ZegFormerHead', 'ZegFormerMask2FormerHead'])
+def test_per_pixel_head_kwargs_are_an_error_naming_the_fix(head_type):
+    init_default_scope('mmseg')
+    # what changing only `type` over mmseg's SegFormer head gives
+    segformer_head = dict(type=head_type, in_channels=[32, 64, 160, 256],
+                          in_index=[0, 1, 2, 3], channels=256,
+                          dropout_ratio=0.1, num_classes=150,
+                          feat_channels=256, out_channels=256,
+                          loss_decode=dict(type='CrossEntropyLoss'))
+    with pytest.raises(ValueError) as error:
+        MODELS.build(segformer_head)
+    message = str(error.value)
+    assert message.startswith(f'{head_type}: channels, dropout_ratio, '
+                              'loss_decode belong to')
+    assert f"decode_head=dict(_delete_=True, type='{head_type}'" in message
