@@ -11,7 +11,6 @@ model = dict(
         type='PixelZeroShotHead',
         in_channels=[256, 512, 1024, 2048],
         feat_channels=256,
-        text_dim=512,
         temperature=0.01,
         pixel_decoder=dict(
             type='mmdet.PixelDecoder',

@@ -11,7 +11,6 @@ model = dict(
         type='PixelZeroShotHead',
         in_channels=[32, 64, 128, 256],
         feat_channels={{_base_.feat_channels}},
-        text_dim={{_base_.clip_model_cfg.embed_dim}},
         temperature=0.01,
         pixel_decoder=dict(
             type='mmdet.PixelDecoder',

@@ -73,7 +73,6 @@ model = dict(
         text_classifier=dict(
             type='SegmentTextClassifier',
             in_channels=256,
-            text_dim=512,
             temperature=0.01,
             learnable_temperature=False),
         no_object_weight=0.1,

@@ -62,6 +62,9 @@ def shrink_backbone(backbone: ConfigDict) -> List[int]:
     """Shrink a backbone in place; return its output channels."""
     if backbone.type == 'ResNet':
         backbone.update(depth=18, base_channels=16, stem_channels=16)
+    elif backbone.type == 'MixVisionTransformer':
+        backbone.update(embed_dims=16, num_layers=[1, 1, 1, 1],
+                        num_heads=[1, 2, 4, 8])
     elif backbone.type == 'SwinTransformer':
         backbone.update(pretrain_img_size=HW[0], embed_dims=16,
                         depths=[1, 1, 1, 1], num_heads=[1, 2, 2, 4],
@@ -75,22 +78,29 @@ def shrink_backbone(backbone: ConfigDict) -> List[int]:
 
 def shrink_transformer_layers(layer_cfg: ConfigDict) -> None:
     for attn in ('self_attn_cfg', 'cross_attn_cfg'):
-        if attn in layer_cfg:
-            layer_cfg[attn].update(embed_dims=FEAT, num_heads=2)
-    layer_cfg.ffn_cfg.update(embed_dims=FEAT, feedforward_channels=64)
+        sub(layer_cfg, attn).update(embed_dims=FEAT, num_heads=2)
+    sub(layer_cfg, 'ffn_cfg').update(embed_dims=FEAT, feedforward_channels=64)
+
+
+def sub(cfg: ConfigDict, key: str) -> ConfigDict:
+    """``cfg[key]``, created empty if absent: the heads merge partial
+    sub-configs into their defaults."""
+    if cfg.get(key) is None:
+        cfg[key] = ConfigDict()
+    return cfg[key]
 
 
 def shrink_mask_head(head: ConfigDict, in_channels: List[int]) -> None:
     """ZegFormerHead / ZegFormerMask2FormerHead: 32 channels, 10 queries,
-    2 decoder layers, tiny text dimension."""
+    2 decoder layers (the text dimension follows the tiny text encoder)."""
     head.update(in_channels=in_channels, feat_channels=FEAT,
                 out_channels=FEAT, num_queries=10)
-    head.pixel_decoder.norm_cfg.num_groups = 8
-    head.positional_encoding.num_feats = FEAT // 2
-    head.transformer_decoder.num_layers = 2
-    shrink_transformer_layers(head.transformer_decoder.layer_cfg)
-    head.text_classifier.update(in_channels=FEAT,
-                                text_dim=TINY_CLIP_CFG['embed_dim'])
+    sub(sub(head, 'pixel_decoder'), 'norm_cfg').num_groups = 8
+    sub(head, 'positional_encoding').num_feats = FEAT // 2
+    sub(head, 'transformer_decoder').num_layers = 2
+    shrink_transformer_layers(
+        sub(sub(head, 'transformer_decoder'), 'layer_cfg'))
+    sub(head, 'text_classifier').in_channels = FEAT
     encoder = head.pixel_decoder.get('encoder')
     if encoder is not None:  # Mask2Former's deformable pixel decoder
         encoder.num_layers = 1
@@ -99,7 +109,7 @@ def shrink_mask_head(head: ConfigDict, in_channels: List[int]) -> None:
         encoder.layer_cfg.ffn_cfg.update(
             embed_dims=FEAT, feedforward_channels=64)
         head.pixel_decoder.positional_encoding.num_feats = FEAT // 2
-    if 'num_points' in head.train_cfg:  # point-sampled losses
+    if 'num_points' in sub(head, 'train_cfg'):  # point-sampled losses
         head.train_cfg.num_points = 64
 
 
@@ -107,9 +117,8 @@ def shrink_head(head: ConfigDict, in_channels: List[int]) -> None:
     if head.type in ('ZegFormerHead', 'ZegFormerMask2FormerHead'):
         shrink_mask_head(head, in_channels)
     elif head.type == 'PixelZeroShotHead':
-        head.update(in_channels=in_channels, feat_channels=FEAT,
-                    text_dim=TINY_CLIP_CFG['embed_dim'])
-        head.pixel_decoder.norm_cfg.num_groups = 8
+        head.update(in_channels=in_channels, feat_channels=FEAT)
+        sub(sub(head, 'pixel_decoder'), 'norm_cfg').num_groups = 8
     else:
         pytest.fail(f'no shrink rule for head {head.type!r}: add one to '
                     f'{__file__}')

@@ -60,13 +60,14 @@ def random_official(depth):
 
 
 def full_model(depth):
-    """The full-size R50/R101 ZegFormer with tiny (exempt) CLIP towers."""
+    """The full-size R50/R101 ZegFormer with tiny (exempt) CLIP towers of
+    ViT-B/16's 512-d embeddings (the head's text dimension follows them)."""
     init_default_scope('mmseg')
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/_base_/models/zegformer_r50.py')).model
     cfg.backbone.update(depth=depth, init_cfg=None)
-    cfg.text_encoder = tiny_clip_cfg('OpenCLIPTextEncoder')
-    cfg.clip_classifier = tiny_clip_cfg('CLIPSegmentClassifier')
+    cfg.text_encoder = clip512_cfg('OpenCLIPTextEncoder')
+    cfg.clip_classifier = clip512_cfg('CLIPSegmentClassifier')
     return MODELS.build(cfg)
 
 
@@ -165,7 +166,7 @@ def test_official_clip_keys_map_onto_open_clip_vit_b16():
 
 def tiny_clip_state(seed):
     torch.manual_seed(seed)
-    cfg = tiny_clip_cfg('x')
+    cfg = clip512_cfg('x')
     model = build_open_clip(cfg['model_name'], cfg['model_cfg'])
     return model
 

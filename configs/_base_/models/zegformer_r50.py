@@ -68,10 +68,10 @@ model = dict(
                     dropout_layer=None,
                     add_identity=True)),
             init_cfg=None),
+        # text_dim: the text encoder's width, set by the ZegFormer segmentor
         text_classifier=dict(
             type='SegmentTextClassifier',
             in_channels=256,
-            text_dim=512,
             temperature=0.01,
             learnable_temperature=False),
         no_object_weight=0.1,
@@ -82,7 +82,7 @@ model = dict(
             reduction='mean'),
         # mmdet.FocalLoss would call mmcv's CUDA kernel on GPU tensors.
         loss_mask=dict(
-            type='mmseg.PureFocalLoss',
+            type='mmzs3.PureFocalLoss',
             use_sigmoid=True,
             gamma=2.0,
             alpha=0.25,

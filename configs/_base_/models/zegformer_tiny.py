@@ -44,9 +44,7 @@ model = dict(
                 ffn_cfg=dict(
                     embed_dims=feat_channels,
                     feedforward_channels=4 * feat_channels))),
-        text_classifier=dict(
-            in_channels=feat_channels,
-            text_dim={{_base_.clip_model_cfg.embed_dim}})),
+        text_classifier=dict(in_channels=feat_channels)),
     text_encoder=dict(
         model_name={{_base_.clip_model_name}},
         model_cfg={{_base_.clip_model_cfg}},

@@ -7,18 +7,15 @@
 its targets and class weights by ``self.num_classes``; here that number
 follows the vocabulary instead of a constructor argument.
 """
-import copy
 from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import ConfigDict
 from mmseg.structures import SegDataSample
 from mmseg.utils import seg_data_to_instance_data
-from torch import Tensor, nn
+from torch import Tensor
 
-from mmzs3.registry import MODELS
-from mmzs3.utils.typing_utils import ConfigType, OptConfigType, SampleList
+from mmzs3.utils.typing_utils import ConfigType, SampleList
 
 
 def head_input_size(img_meta: dict) -> Tuple[int, int]:
@@ -56,47 +53,6 @@ def as_float32(outputs: Union[Tensor, Sequence[Tensor]]
     if isinstance(outputs, Tensor):
         return outputs.float()
     return [output.float() for output in outputs]
-
-
-def config_copy(cfg: OptConfigType, default: dict) -> ConfigDict:
-    """A ``ConfigDict`` deep copy of ``cfg``, or of ``default`` if None."""
-    return ConfigDict(copy.deepcopy(default if cfg is None else cfg))
-
-
-def build_text_classifier(cfg: OptConfigType, in_channels: int) -> nn.Module:
-    """Build the segment classifier of a head.
-
-    Args:
-        cfg (dict, optional): Classifier config. Defaults to a
-            ``SegmentTextClassifier`` with its defaults when None.
-        in_channels (int): Default for the classifier's ``in_channels``.
-
-    Returns:
-        nn.Module: The classifier.
-    """
-    cfg = config_copy(cfg, dict(type='SegmentTextClassifier'))
-    cfg.setdefault('in_channels', in_channels)
-    return MODELS.build(cfg)
-
-
-def loss_cls_without_class_weight(loss_cls: ConfigType,
-                                  owner: str) -> ConfigDict:
-    """Check a ``loss_cls`` config and give it a placeholder class weight.
-
-    Args:
-        loss_cls (dict): The classification loss config.
-        owner (str): Class name used in the error message.
-
-    Returns:
-        ConfigDict: A copy whose ``class_weight`` is the no-object weight
-        alone (the head extends it when the vocabulary is set).
-    """
-    loss_cls = ConfigDict(loss_cls)
-    if 'class_weight' in loss_cls:
-        raise ValueError(
-            f'{owner}: do not set loss_cls.class_weight; the class weights '
-            'follow the vocabulary. Set no_object_weight instead.')
-    return loss_cls
 
 
 class OpenVocabularyHeadMixin:

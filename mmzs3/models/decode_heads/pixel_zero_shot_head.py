@@ -10,8 +10,8 @@ from torch import Tensor
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
-from .open_vocabulary_head_mixin import config_copy
-from .zegformer_head import PIXEL_DECODER
+from .head_config import merged_config
+from .head_defaults import PIXEL_DECODER, PIXEL_LOSS_DECODE
 
 
 @MODELS.register_module()
@@ -35,18 +35,24 @@ class PixelZeroShotHead(BaseDecodeHead):
         in_channels (list[int]): Channels of the backbone levels.
             Defaults to ``[256, 512, 1024, 2048]``.
         feat_channels (int): Channels of the pixel decoder. Defaults to 256.
-        text_dim (int): Dimension of the text embeddings. Defaults to 512.
+        text_dim (int): Dimension of the text embeddings; the ``ZegFormer``
+            segmentor sets it to its text encoder's width. Defaults to 512.
         temperature (float): The temperature ``tau``. Defaults to 0.01.
-        pixel_decoder (dict, optional): Pixel decoder config. Defaults to
-            None (ZegFormer's ``mmdet.PixelDecoder`` with GN(32)).
+        pixel_decoder (dict, optional): Pixel decoder config, merged into
+            ``PIXEL_DECODER`` (ZegFormer's ``mmdet.PixelDecoder`` with
+            GN(32)). Defaults to None.
         in_index (list[int]): Backbone levels used.
             Defaults to ``[0, 1, 2, 3]``.
-        loss_decode (dict, optional): mmseg loss config. Defaults to None
-            (mmseg's ``CrossEntropyLoss``, weight 1, averaged over the
-            non-ignored pixels like ``F.cross_entropy``).
+        loss_decode (dict, optional): mmseg loss config, merged into
+            ``PIXEL_LOSS_DECODE`` (mmseg's ``CrossEntropyLoss``, weight 1,
+            averaged over the non-ignored pixels like ``F.cross_entropy``).
+            Defaults to None.
         **kwargs: Other arguments of mmseg's ``BaseDecodeHead``
             (``ignore_index``, ``align_corners``, ``init_cfg``, ...).
     """
+
+    #: Where the segmentor writes the text encoder's width.
+    text_dim_path = ('text_dim', )
 
     def __init__(self,
                  in_channels: List[int] = (256, 512, 1024, 2048),
@@ -65,16 +71,12 @@ class PixelZeroShotHead(BaseDecodeHead):
             dropout_ratio=0.0,
             in_index=list(in_index),
             input_transform='multiple_select',
-            loss_decode=loss_decode or dict(
-                type='CrossEntropyLoss',
-                use_sigmoid=False,
-                avg_non_ignore=True,
-                loss_weight=1.0),
+            loss_decode=merged_config(loss_decode, PIXEL_LOSS_DECODE),
             **kwargs)
         if temperature <= 0:
             raise ValueError('PixelZeroShotHead: temperature must be '
                              f'positive, got {temperature}')
-        decoder = config_copy(pixel_decoder, PIXEL_DECODER)
+        decoder = merged_config(pixel_decoder, PIXEL_DECODER)
         decoder.update(
             in_channels=list(in_channels),
             feat_channels=feat_channels,

@@ -2,10 +2,11 @@
 from mmseg.models.decode_heads import Mask2FormerHead
 
 from mmzs3.registry import MODELS
-from mmzs3.utils.typing_utils import ConfigType, OptConfigType
-from .open_vocabulary_head_mixin import (OpenVocabularyHeadMixin,
-                                         build_text_classifier,
-                                         loss_cls_without_class_weight)
+from mmzs3.utils.typing_utils import OptConfigType
+from .head_config import (build_text_classifier, drop_vocabulary_kwargs,
+                          merged_config, reject_pixel_head_kwargs)
+from .head_defaults import LOSS_CLS, NO_OBJECT_WEIGHT
+from .open_vocabulary_head_mixin import OpenVocabularyHeadMixin
 
 
 @MODELS.register_module()
@@ -26,42 +27,58 @@ class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
     built with CUDA ops. Its losses (``CrossEntropyLoss`` on point samples,
     ``DiceLoss``) are pure PyTorch.
 
+    A config written for mmseg's ``Mask2FormerHead`` works after changing
+    its ``type``: ``num_classes`` and ``loss_cls.class_weight`` are ignored
+    with one warning (the vocabulary decides them).
+
     Args:
-        loss_cls (dict): Classification loss, without ``class_weight``.
-        text_classifier (dict, optional): Segment classifier config; its
-            ``in_channels`` defaults to ``feat_channels``. Defaults to None
-            (``SegmentTextClassifier`` with its defaults).
+        feat_channels (int): Channels of the decoders.
+        loss_cls (dict, optional): Classification loss, merged into
+            ``LOSS_CLS``; a ``class_weight`` is ignored. Defaults to None.
+        text_classifier (dict, optional): Segment classifier config, merged
+            into ``TEXT_CLASSIFIER``; its ``in_channels`` defaults to
+            ``feat_channels`` and the ``ZegFormer`` segmentor sets its
+            ``text_dim`` to the text encoder's width. Defaults to None.
         no_object_weight (float): Cross-entropy weight of the no-object
-            class. Defaults to 0.1.
+            class. Defaults to ``NO_OBJECT_WEIGHT`` (0.1).
         ignore_index (int): Label ignored in the ground truth.
             Defaults to 255.
         align_corners (bool): Kept for mmseg's segmentor. Defaults to False.
         **kwargs: The structural arguments of mmdet's ``Mask2FormerHead``
-            (``in_channels``, ``feat_channels``, ``out_channels``,
-            ``num_queries``, ``num_transformer_feat_level``,
-            ``pixel_decoder``, ``transformer_decoder``,
-            ``positional_encoding``, ``loss_mask``, ``loss_dice``,
-            ``train_cfg``, ...), as in mmseg's Mask2Former configs.
+            (``in_channels``, ``out_channels``, ``num_queries``,
+            ``num_transformer_feat_level``, ``pixel_decoder``,
+            ``transformer_decoder``, ``positional_encoding``,
+            ``loss_mask``, ``loss_dice``, ``train_cfg``, ...), as in mmseg's
+            Mask2Former configs; ``num_classes``, ``num_things_classes``
+            and ``num_stuff_classes`` are ignored with a warning, and the
+            arguments of mmseg's per-pixel heads (``channels``,
+            ``loss_decode``, ...) are an error.
     """
 
+    #: Where the segmentor writes the text encoder's width.
+    text_dim_path = ('text_classifier', 'text_dim')
+
     def __init__(self,
-                 loss_cls: ConfigType,
+                 feat_channels: int,
+                 loss_cls: OptConfigType = None,
                  text_classifier: OptConfigType = None,
-                 no_object_weight: float = 0.1,
+                 no_object_weight: float = NO_OBJECT_WEIGHT,
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  **kwargs) -> None:
-        loss_cls = loss_cls_without_class_weight(loss_cls,
-                                                 type(self).__name__)
+        reject_pixel_head_kwargs(type(self).__name__, kwargs)
+        loss_cls = drop_vocabulary_kwargs(
+            type(self).__name__, merged_config(loss_cls, LOSS_CLS), kwargs)
         loss_cls.class_weight = [no_object_weight]
         super().__init__(
             num_classes=0,
             align_corners=align_corners,
             ignore_index=ignore_index,
+            feat_channels=feat_channels,
             num_things_classes=0,
             num_stuff_classes=0,
             loss_cls=loss_cls,
             **kwargs)
         self.no_object_weight = no_object_weight
         self.cls_embed = build_text_classifier(text_classifier,
-                                               kwargs['feat_channels'])
+                                               feat_channels)

@@ -5,10 +5,10 @@ import torch.nn.functional as F
 from mmdet.models.losses import FocalLoss
 from torch import Tensor
 
-from mmzs3.registry import MODELS
+from mmzs3.registry import MMZS3_MODELS
 
 
-@MODELS.register_module()
+@MMZS3_MODELS.register_module()
 class PureFocalLoss(FocalLoss):
     """mmdet's sigmoid `Focal Loss <https://arxiv.org/abs/1708.02002>`_,
     always computed in pure PyTorch.
@@ -21,7 +21,9 @@ class PureFocalLoss(FocalLoss):
     this wrapper only turns index targets into one-hot targets first; the
     numbers are the same as mmdet's (tests check this on the CPU).
 
-    Takes the same arguments as ``mmdet.FocalLoss``.
+    Configs name it ``type='mmzs3.PureFocalLoss'`` (it lives in mmzs3's
+    own registry scope; inside an mmdet head a bare name would be looked up
+    in mmdet's registry). Takes the same arguments as ``mmdet.FocalLoss``.
     """
 
     def forward(self,

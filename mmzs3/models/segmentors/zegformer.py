@@ -12,6 +12,7 @@ from mmzs3.utils import check_class_names
 from mmzs3.utils.typing_utils import (ConfigType, OptConfigType,
                                       OptMultiConfig, OptSampleList,
                                       SampleList)
+from ..decode_heads.head_config import fill_text_dim
 from ..utils import (CLIP_MEAN, CLIP_STD, FUSION_MODES, binary_mask_iou,
                      calibrate_seen, clip_query_ranks, fuse_class_probs,
                      renormalize, select_diverse_queries, semantic_inference,
@@ -51,7 +52,9 @@ class ZegFormer(EncoderDecoder):
     Args:
         backbone (dict): Backbone config.
         decode_head (dict): Head config; the head must have
-            ``set_text_embeddings(embeddings)``.
+            ``set_text_embeddings(embeddings)``. Its text dimension (where
+            the head class's ``text_dim_path`` says) is set to the text
+            encoder's embedding width.
         text_encoder (dict): Text encoder config (``OpenCLIPTextEncoder``).
         clip_classifier (dict, optional): CLIP image branch config
             (``CLIPSegmentClassifier``). Defaults to None (no image branch).
@@ -104,9 +107,14 @@ class ZegFormer(EncoderDecoder):
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
                  init_cfg: OptMultiConfig = None) -> None:
+        encoder_cls = MODELS.get(text_encoder['type'])
+        if encoder_cls is None:
+            raise KeyError(f"ZegFormer: text_encoder type "
+                           f"{text_encoder['type']!r} is not registered")
+        text_dim = encoder_cls.embed_dim_of(text_encoder)
         super().__init__(
             backbone=backbone,
-            decode_head=decode_head,
+            decode_head=fill_text_dim(decode_head, text_dim),
             neck=neck,
             auxiliary_head=auxiliary_head,
             train_cfg=train_cfg,

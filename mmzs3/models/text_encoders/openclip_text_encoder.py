@@ -14,6 +14,7 @@ from ..utils.text_embedding_cache import (CacheDirType, TextEmbeddingCache,
 from .templates import get_templates
 
 TemplatesType = Union[str, Sequence[str]]
+DEFAULT_MODEL_NAME = 'ViT-B-16'
 _MemoKey = Tuple[str, Tuple[str, ...]]
 
 
@@ -53,7 +54,7 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
     """
 
     def __init__(self,
-                 model_name: str = 'ViT-B-16',
+                 model_name: str = DEFAULT_MODEL_NAME,
                  pretrained: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
                  templates: TemplatesType = 'imagenet_select',
@@ -67,8 +68,8 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
                          init_cfg=init_cfg)
         self.templates = get_templates(templates)
         self.chunk_size = chunk_size
-        self.embed_dim = int(open_clip.get_model_config(model_name)
-                             ['embed_dim'])
+        self.embed_dim = self.embed_dim_of(
+            dict(model_name=model_name, model_cfg=model_cfg))
         self._tokenizer = None
         self._memo: Dict[_MemoKey, Tensor] = {}
         self.text_cache = TextEmbeddingCache(cache_dir)
@@ -82,6 +83,35 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
         self.register_load_state_dict_pre_hook(self._on_load_state_dict)
         if vocabulary is not None:
             self.set_vocabulary(vocabulary)
+
+    @staticmethod
+    def embed_dim_of(cfg: dict) -> int:
+        """Embedding width of the encoder a config builds, without building
+        it.
+
+        Read from ``model_cfg`` if given, else from open_clip's table of
+        architectures (no weights are read).
+
+        Args:
+            cfg (dict): An ``OpenCLIPTextEncoder`` config.
+
+        Returns:
+            int: The width ``D`` of the class embeddings.
+
+        Raises:
+            ValueError: If open_clip has no architecture ``model_name`` and
+                the config gives no ``model_cfg``.
+        """
+        model_cfg = cfg.get('model_cfg')
+        model_name = cfg.get('model_name', DEFAULT_MODEL_NAME)
+        if model_cfg is None:
+            model_cfg = open_clip.get_model_config(model_name)
+        if model_cfg is None:
+            raise ValueError(
+                f'OpenCLIPTextEncoder: open_clip has no architecture '
+                f'{model_name!r}; check text_encoder.model_name or give '
+                'text_encoder.model_cfg')
+        return int(model_cfg['embed_dim'])
 
     @property
     def vocabulary(self) -> Tuple[str, ...]:

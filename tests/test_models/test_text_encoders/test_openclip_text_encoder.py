@@ -154,3 +154,18 @@ def test_vocabulary_validation():
         encoder.set_vocabulary(['cat', 'dog', 'cat'])
     with pytest.raises(ValueError):
         encoder.set_vocabulary('cat')
+
+
+@pytest.mark.parametrize('cfg, width', [
+    (dict(model_name='ViT-B-16'), 512),
+    (dict(model_name='ViT-L-14'), 768),
+    (dict(), 512),  # the default architecture, ViT-B-16
+    (dict(model_name='mmzs3-never-registered', model_cfg=tiny_cfg()), 16),
+])
+def test_embed_dim_of_reads_the_architecture_without_building(cfg, width):
+    assert OpenCLIPTextEncoder.embed_dim_of(cfg) == width
+
+
+def test_embed_dim_of_an_unknown_architecture_is_a_clear_error():
+    with pytest.raises(ValueError, match="'no-such-clip'.*model_cfg"):
+        OpenCLIPTextEncoder.embed_dim_of(dict(model_name='no-such-clip'))
