@@ -23,7 +23,7 @@ model = dict(
             type='Pretrained',
             checkpoint=backbone_weights,
             prefix='backbone.')))
-max_iters = 1000
+max_iters = 800
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-4),

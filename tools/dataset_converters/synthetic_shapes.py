@@ -410,11 +410,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--crop-size', type=int, default=64,
                         help='side of the caption crops')
     parser.add_argument(
-        '--masked-fraction', type=float, default=0.3,
+        '--masked-fraction', type=float, default=0.5,
         help='fraction of caption crops in the re-classifier style '
         '(tight box, CLIP mean colour outside the object)')
     parser.add_argument(
-        '--max-mask-stride', type=int, default=1,
+        '--max-mask-stride', type=int, default=12,
         help='masked crops cut along the object mask coarsened at a stride '
         'drawn from 1 to this (in canvas pixels), as a segmenter predicts '
         'it; 1: the exact mask')
