@@ -14,8 +14,8 @@ from mmzs3.registry import DATASETS, METRICS, TRANSFORMS
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/_base_/datasets/*.py')))
-#: Crop sizes of the real benchmarks (spec 5); other bases (the synthetic
-#: benchmark) choose their own.
+#: Crop sizes of the real benchmarks (docs/official_implementation.md);
+#: other bases (the synthetic benchmark) choose their own.
 CROP = {
     'coco-stuff164k_zs156-15.py': 640,
     'voc12aug_zs15-5.py': 512,

@@ -1,7 +1,6 @@
-# ZegFormer's recipe (official code): AdamW 1e-4, weight decay 1e-4,
-# backbone lr
-# x0.1, no decay on norms and query embeddings, poly(0.9) with no warm-up,
-# full-model gradient-norm clipping at 0.01.
+# ZegFormer's recipe (docs/official_implementation.md): AdamW 1e-4, weight
+# decay 1e-4, backbone lr x0.1, no decay on norms and query embeddings,
+# poly(0.9) with no warm-up, full-model gradient-norm clipping at 0.01.
 optimizer = dict(type='AdamW', lr=1e-4, weight_decay=1e-4)
 optim_wrapper = dict(
     type='OptimWrapper',
