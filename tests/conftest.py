@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from .synthetic_benchmark import generator, tiny_benchmark  # noqa: F401
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 

@@ -48,6 +48,11 @@ BASELINE_CFG = 'configs/zegformer/pixel_baseline_tiny_synthetic.py'
 CLIP_CFG = 'configs/clip_pretrain/tiny_clip_synthetic.py'
 BACKBONE_CFG = 'configs/backbone_pretrain/resnet18-slim_synthetic.py'
 MODES = ('seg', 'img', 'fused')
+#: The test config of each mode; the training config tests in fused mode.
+MODE_CFGS = dict(
+    seg=ZEGFORMER_CFG.replace('.py', '_seg.py'),
+    img=ZEGFORMER_CFG.replace('.py', '_img.py'),
+    fused=ZEGFORMER_CFG)
 ROWS = (('ZegFormer seg-only', 'seg'), ('ZegFormer img-only', 'img'),
         ('ZegFormer fused', 'fused'), ('Pixel-level baseline', 'baseline'))
 METRIC_KEYS = ('mIoU_seen', 'mIoU_unseen', 'hIoU')
@@ -356,9 +361,7 @@ class Pipeline:
     def evaluate_zegformer(self, checkpoint: str) -> Dict[str, Dict]:
         """Stage 5: the three test modes of one ZegFormer checkpoint."""
         return {
-            mode: self.evaluate(mode,
-                                ZEGFORMER_CFG.replace('.py', f'_{mode}.py'),
-                                checkpoint)
+            mode: self.evaluate(mode, MODE_CFGS[mode], checkpoint)
             for mode in MODES
         }
 

@@ -1,9 +1,10 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# The paper's pixel-level baseline ("SPNet-FPN", official code)
-# on COCO-Stuff 156/15: the backbone, FPN pixel decoder, text encoder, data
-# and schedule of zegformer_r50_coco.py, but each pixel embedding is
-# classified against the text embeddings (no segments, no CLIP image
-# branch). Compare its unseen mIoU with zegformer_r50_coco_seg.py.
+# The paper's pixel-level baseline ("SPNet-FPN",
+# docs/official_implementation.md) on COCO-Stuff 156/15: the backbone, FPN
+# pixel decoder, text encoder, data and schedule of zegformer_r50_coco.py, but
+# each pixel embedding is classified against the text embeddings (no segments,
+# no CLIP image branch). Compare its unseen mIoU with
+# zegformer_r50_coco_seg.py.
 _base_ = './zegformer_r50_coco.py'
 model = dict(
     decode_head=dict(

@@ -1,9 +1,9 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# The pixel-level zero-shot baseline (official code, "SPNet-FPN") on the
-# synthetic benchmark: the same backbone, FPN pixel decoder, text encoder,
-# data and schedule as zegformer_tiny_synthetic.py, but every pixel
-# embedding is classified against the text embeddings (no segments, no CLIP
-# image branch).
+# The pixel-level zero-shot baseline (docs/official_implementation.md,
+# "SPNet-FPN") on the synthetic benchmark: the same backbone, FPN pixel
+# decoder, text encoder, data and schedule as zegformer_tiny_synthetic.py, but
+# every pixel embedding is classified against the text embeddings (no segments,
+# no CLIP image branch).
 _base_ = './zegformer_tiny_synthetic.py'
 model = dict(
     decode_head=dict(

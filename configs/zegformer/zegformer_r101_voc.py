@@ -1,8 +1,9 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# ZegFormer R101 on PASCAL VOC 15/5: the R50 VOC recipe with a ResNet-101.
-# Test time follows the official R101 VOC evaluation (official code):
-# fused with lambda 2/3, seen classes calibrated with gamma 0.1. This is the
-# paper's VOC row (86.4 / 63.6 / hIoU 73.3).
+# ZegFormer R101 on PASCAL VOC 15/5: the R50 VOC recipe with a ResNet-101. Test
+# time follows the official R101 VOC evaluation
+# (docs/official_implementation.md): fused with lambda 2/3, seen classes
+# calibrated with gamma 0.1. This is the paper's VOC row (86.4 / 63.6 / hIoU
+# 73.3).
 _base_ = './zegformer_r50_voc.py'
 model = dict(
     backbone=dict(

@@ -1,9 +1,10 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 # ZegFormer R50 on ADE20K-Full 847, frequency split 572 seen / 275 unseen
-# (official code): 8 GPUs x 4 images, 60k iterations, 512x512 crops,
-# 'imagenet_select' templates (names with ', ' are synonym lists), no AMP.
-# 16-bit labels: ignore value 65535 in the padding and in the head.
-# Test time: fused with lambda 2/3, no calibration (gamma 0, official code).
+# (docs/official_implementation.md): 8 GPUs x 4 images, 60k iterations, 512x512
+# crops, 'imagenet_select' templates (names with ', ' are synonym lists), no
+# AMP. 16-bit labels: ignore value 65535 in the padding and in the head. Test
+# time: fused with lambda 2/3, no calibration (gamma 0,
+# docs/official_implementation.md).
 #   tools/dist_train.sh configs/zegformer/zegformer_r50_ade847.py 8
 _base_ = [
     '../_base_/models/zegformer_r50.py',

@@ -1,10 +1,11 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# ZegFormer R50 on COCO-Stuff 156 seen / 15 unseen (official code): 8 GPUs x 4
-# images, 60k iterations, 640x640 crops, AdamW 1e-4 (backbone x0.1), poly,
-# full-model grad-norm clip 0.01, AMP. The segment classifier uses the
-# 8 'imagenet_select' templates; at test time the CLIP ViT-B/16 image branch
-# ('clip_select' templates) is fused with lambda 2/3 and the seen classes
-# are calibrated with gamma 0.1 (official code, the official R50 gzss_eval).
+# ZegFormer R50 on COCO-Stuff 156 seen / 15 unseen
+# (docs/official_implementation.md): 8 GPUs x 4 images, 60k iterations, 640x640
+# crops, AdamW 1e-4 (backbone x0.1), poly, full-model grad-norm clip 0.01, AMP.
+# The segment classifier uses the 8 'imagenet_select' templates; at test time
+# the CLIP ViT-B/16 image branch ('clip_select' templates) is fused with lambda
+# 2/3 and the seen classes are calibrated with gamma 0.1
+# (docs/official_implementation.md, the official R50 gzss_eval).
 #   tools/dist_train.sh configs/zegformer/zegformer_r50_coco.py 8
 _base_ = [
     '../_base_/models/zegformer_r50.py',

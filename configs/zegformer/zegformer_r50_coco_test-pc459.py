@@ -20,8 +20,5 @@ model = dict(
     test_mode='img',
     gamma=0.0)
 custom_hooks = [dict(type='VocabularyHook')]
-train_dataloader = None
-val_dataloader = None
-val_evaluator = None
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(visualization=dict(type='SegVisualizationHook'))

@@ -4,8 +4,9 @@
 # seen: read mIoU).
 # Test only (no training loop):
 #   tools/test.py configs/zegformer/zegformer_r50_coco_test-pc59.py CKPT
-# As the only official cross-vocabulary evaluation (COCO -> ADE-847, official
-# code), segments are classified by the CLIP image branch alone (img),
+# As the only official cross-vocabulary evaluation (COCO -> ADE-847,
+# docs/official_implementation.md), segments are classified by the CLIP
+# image branch alone (img),
 # gamma 0; other modes: --cfg-options model.test_mode=fuse_all (or seg).
 _base_ = [
     '../_base_/models/zegformer_r50.py',
@@ -14,8 +15,5 @@ _base_ = [
 ]
 model = dict(test_mode='img', gamma=0.0)
 custom_hooks = [dict(type='VocabularyHook')]
-train_dataloader = None
-val_dataloader = None
-val_evaluator = None
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(visualization=dict(type='SegVisualizationHook'))

@@ -1,10 +1,11 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# ZegFormer R50 on PASCAL VOC 15 seen / 5 unseen (official code): 8 GPUs x 4
-# images, 10k iterations, 512x512 crops, the single template, no AMP. VOC
-# background is ignored in training and testing (no background class).
-# Test time follows the official R50 VOC evaluation (official code): the
-# CLIP image branch alone (ZegFormer-img), no calibration. The official
-# README finds 10k iterations unstable and recommends longer schedules.
+# ZegFormer R50 on PASCAL VOC 15 seen / 5 unseen
+# (docs/official_implementation.md): 8 GPUs x 4 images, 10k iterations, 512x512
+# crops, the single template, no AMP. VOC background is ignored in training and
+# testing (no background class). Test time follows the official R50 VOC
+# evaluation (docs/official_implementation.md): the CLIP image branch alone
+# (ZegFormer-img), no calibration. The official README finds 10k iterations
+# unstable and recommends longer schedules.
 #   tools/dist_train.sh configs/zegformer/zegformer_r50_voc.py 8
 _base_ = [
     '../_base_/models/zegformer_r50.py',

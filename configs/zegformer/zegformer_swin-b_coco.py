@@ -1,9 +1,9 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 # ZegFormer with a Swin-B backbone (ImageNet-22k, 384x384 pre-training) on
-# COCO-Stuff 156/15. Not an official ZegFormer setting (the official code
-# ships Swin but no Swin config, official code); the backbone and its optimiser
-# multipliers are mmseg's Mask2Former Swin-B ones. Weights: mmseg's
-# converted file, see docs/train_test.md.
+# COCO-Stuff 156/15. Not an official ZegFormer setting (the official code ships
+# Swin but no Swin config, docs/official_implementation.md); the backbone and
+# its optimiser multipliers are mmseg's Mask2Former Swin-B ones. Weights:
+# mmseg's converted file, see docs/train_test.md.
 _base_ = './zegformer_r50_coco.py'
 pretrained = ('data/pretrained/'
               'swin_base_patch4_window12_384_22k_20220317-e5c09f74.pth')

@@ -26,6 +26,7 @@ model = dict(
 max_iters = 800
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='TrainableOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(

@@ -12,8 +12,8 @@ class PascalVOC20Dataset(BaseSegDataset):
     Reads standard VOC label PNGs (0 background, 1..20 objects, 255
     boundary). ``reduce_zero_label=True`` sends background to 255 and
     shifts the objects to ``0..19``, so background is ignored in training
-    and evaluation, as in ZegFormer (official code). For the 21-way
-    vocabulary with background use mmseg's ``PascalVOCDataset``.
+    and evaluation, as in ZegFormer (docs/official_implementation.md). For
+    the 21-way vocabulary with background use mmseg's ``PascalVOCDataset``.
 
     Args:
         ann_file (str): Text file listing image names (no suffix).

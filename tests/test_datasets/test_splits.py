@@ -1,5 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Every packaged split against the reference TSVs and the spec."""
+"""Every packaged split against the split TSVs and the official split
+(docs/official_implementation.md)."""
 import csv
 import os.path as osp
 

@@ -1,5 +1,5 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""The one naming rule (more cases in tests/test_reliability/
+"""The one naming rule (more cases in tests/test_utils/
 test_bad_vocabulary.py)."""
 import pytest
 

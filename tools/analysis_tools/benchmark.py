@@ -200,7 +200,8 @@ def timed(fn: Callable, device: torch.device):
 def reference_clip_logits(classifier, clip_images: torch.Tensor,
                           mask_logits: torch.Tensor,
                           text: torch.Tensor) -> torch.Tensor:
-    """The official all-queries-at-once CLIP branch (official code), as
+    """The official all-queries-at-once CLIP branch (see
+    docs/official_implementation.md), as
     the reference of the exact mode: every query's full-size masked image
     (a (Q, 3, H, W) stack next to the repeated image), one ``roi_align``
     and one tower forward for all Q crops ('cropmask' style).

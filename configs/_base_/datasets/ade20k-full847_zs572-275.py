@@ -1,6 +1,7 @@
-# ADE20K-Full 847, frequency split 572 seen / 275 unseen (official code).
-# 16-bit labels (ignore 65535): tools/dataset_converters/ade20k_full_847.py.
-# The model's data preprocessor must pad labels with seg_pad_val=65535.
+# ADE20K-Full 847, frequency split 572 seen / 275 unseen
+# (docs/official_implementation.md). 16-bit labels (ignore 65535):
+# tools/dataset_converters/ade20k_full_847.py. The model's data preprocessor
+# must pad labels with seg_pad_val=65535.
 dataset_type = 'ADE20KFull847Dataset'
 data_root = 'data/ade20k_full/'
 crop_size = (512, 512)
@@ -28,8 +29,9 @@ train_pipeline = [
         ignore_index=ignore_index),
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
-    # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (official code)
+    # a crop smaller than crop_size is padded to it with pixel value 128 and
+    # ignored labels, as in the official training
+    # (docs/official_implementation.md)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=ignore_index)),
     dict(type='PackSegInputs')
 ]

@@ -1,5 +1,6 @@
-# COCO-Stuff 164k, zero-shot 156 seen / 15 unseen (official code).
-# Labels: tools/dataset_converters/coco_stuff164k_zs.py (171-way order).
+# COCO-Stuff 164k, zero-shot 156 seen / 15 unseen
+# (docs/official_implementation.md). Labels:
+# tools/dataset_converters/coco_stuff164k_zs.py (171-way order).
 dataset_type = 'COCOStuffZS171Dataset'
 data_root = 'data/coco_stuff164k/'
 crop_size = (640, 640)
@@ -21,8 +22,9 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
-    # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (official code)
+    # a crop smaller than crop_size is padded to it with pixel value 128 and
+    # ignored labels, as in the official training
+    # (docs/official_implementation.md)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=255)),
     dict(type='PackSegInputs')
 ]

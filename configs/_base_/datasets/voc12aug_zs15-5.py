@@ -1,6 +1,7 @@
-# PASCAL VOC 2012 + SBD aug, zero-shot 15 seen / 5 unseen (official code).
-# Background is ignored (PascalVOC20Dataset, reduce_zero_label=True).
-# Labels and aug.txt: tools/dataset_converters/voc_aug_zs.py.
+# PASCAL VOC 2012 + SBD aug, zero-shot 15 seen / 5 unseen
+# (docs/official_implementation.md). Background is ignored (PascalVOC20Dataset,
+# reduce_zero_label=True). Labels and aug.txt:
+# tools/dataset_converters/voc_aug_zs.py.
 dataset_type = 'PascalVOC20Dataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (512, 512)
@@ -22,8 +23,9 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=1.0),
     dict(type='PhotoMetricDistortion'),
     dict(type='RandomFlip', prob=0.5),
-    # a crop smaller than crop_size is padded to it with pixel value 128
-    # and ignored labels, as in the official training (official code)
+    # a crop smaller than crop_size is padded to it with pixel value 128 and
+    # ignored labels, as in the official training
+    # (docs/official_implementation.md)
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=255)),
     dict(type='PackSegInputs')
 ]

@@ -55,5 +55,6 @@ model = dict(
         model_cfg={{_base_.clip_model_cfg}},
         pretrained=clip_weights,
         templates=clip_templates),
-    # The paper's calibration for COCO-Stuff and VOC (official code).
+    # The paper's calibration for COCO-Stuff and VOC
+    # (docs/official_implementation.md).
     gamma=0.1)

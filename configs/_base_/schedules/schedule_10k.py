@@ -1,4 +1,5 @@
-# The VOC schedule: ZegFormer's recipe over 10k iterations (official code).
+# The VOC schedule: ZegFormer's recipe over 10k iterations
+# (docs/official_implementation.md).
 _base_ = './schedule_60k.py'
 param_scheduler = [
     dict(

@@ -1,10 +1,12 @@
-# ZegFormer's recipe (official code): AdamW 1e-4, weight decay 1e-4,
-# backbone lr
-# x0.1, no decay on norms and query embeddings, poly(0.9) with no warm-up,
-# full-model gradient-norm clipping at 0.01.
+# ZegFormer's recipe (docs/official_implementation.md): AdamW 1e-4, weight
+# decay 1e-4, backbone lr x0.1, no decay on norms and query embeddings,
+# poly(0.9) with no warm-up, full-model gradient-norm clipping at 0.01.
+# Frozen parameters (CLIP towers, backbone norms) stay out of the optimizer
+# with one log line (TrainableOptimWrapperConstructor).
 optimizer = dict(type='AdamW', lr=1e-4, weight_decay=1e-4)
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='TrainableOptimWrapperConstructor',
     optimizer=optimizer,
     clip_grad=dict(max_norm=0.01, norm_type=2),
     paramwise_cfg=dict(

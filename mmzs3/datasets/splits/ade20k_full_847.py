@@ -1,9 +1,10 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """ADE20K-Full-847 with ZegFormer's frequency split (572 / 275).
 
-Generated from ``zegformer_ade847_freq_split.tsv`` (official code). Each
-entry is ``(name, ade_object_id, image_count, split)``; the position
-of an entry is its 847-way label index (= MaskFormer's trainId).
+Generated from ``tests/data/splits/zegformer_ade847_freq_split.tsv``
+(the split of the official code, docs/official_implementation.md). Each
+entry is ``(name, ade_object_id, image_count, split)``; the position of
+an entry is its 847-way label index (= MaskFormer's trainId).
 """
 ADE20K_FULL_847_TABLE = (
     ('wall', 2978, 13447, 'seen'),

@@ -1,7 +1,8 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """COCO-Stuff-171 in ZegFormer's 171-way evaluation order.
 
-Generated from ``zegformer_cocostuff171_split.tsv`` (official code). Each
+Generated from ``tests/data/splits/zegformer_cocostuff171_split.tsv``
+(the split of the official code, docs/official_implementation.md). Each
 entry is ``(name, stuffthingmaps_png_id, split)``; the position of an
 entry is its 171-way label index: the 156 seen classes in COCO order,
 then the 15 unseen classes in COCO order.

@@ -1,10 +1,14 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Prompt template sets of ZegFormer (official code), selectable by name."""
+"""Prompt template sets of ZegFormer, selectable by name.
+
+The sets and which official config uses which are listed in
+docs/official_implementation.md.
+"""
 from typing import Dict, Sequence, Tuple, Union
 
 from mmseg.utils import get_predefined_templates
 
-#: ZegFormer's single template (the official code default).
+#: ZegFormer's single template (the default of the official code).
 SINGLE_TEMPLATES = ('A photo of a {} in the scene', )
 
 #: ``IMAGENET_TEMPLATES_SELECT`` (8), used by the segment classifier.

@@ -1,5 +1,9 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Segment crops for the CLIP image branch (official code)."""
+"""Segment crops for the CLIP image branch of ZegFormer.
+
+The official styles and constants are listed in
+docs/official_implementation.md.
+"""
 from typing import Dict, List, Sequence, Tuple, Union
 
 import torch
@@ -88,7 +92,7 @@ def fill_outside_mask(clip_images: Tensor, binary_masks: Tensor) -> Tensor:
 
 def extract_segment_crops(clip_image: Tensor, binary_masks: Tensor,
                           style: str, out_size: SizeType) -> Tensor:
-    """CLIP inputs for the segments of one image (official code).
+    """CLIP inputs for the segments of one image, as ZegFormer makes them.
 
     Styles: ``'cropmask'`` fills outside the mask with the CLIP mean colour
     and crops the mask's tight box; ``'crop'`` crops the tight box of the

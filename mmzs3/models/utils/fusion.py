@@ -1,5 +1,9 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Score fusion and semantic inference (official code)."""
+"""Score fusion and semantic inference of ZegFormer.
+
+The official formulas and λ, γ values are listed in
+docs/official_implementation.md.
+"""
 from typing import Optional
 
 import torch

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ..conftest import REPO_ROOT
+from ...conftest import REPO_ROOT
 from .odd_image_inference import predict
 
 NUM_CLASSES = {'fcn': 4, 'zegformer': 5}
@@ -58,8 +58,9 @@ def test_6000_square_image_slide_mode_bounded_memory(tmp_path):
     cv2.imwrite(path, image)
     del image, x, y
     result = subprocess.run(
-        [sys.executable, '-m', 'tests.test_reliability.odd_image_inference',
-         path, 'fcn', 'slide', '1500'],
+        [sys.executable, '-m',
+         'tests.test_models.test_segmentors.odd_image_inference', path,
+         'fcn', 'slide', '1500'],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=540)
     assert result.returncode == 0, result.stderr[-3000:]
     fields = dict(f.split('=') for f in result.stdout.split()[-3:])

@@ -6,7 +6,7 @@ import pytest
 
 from mmzs3 import __version__
 from mmzs3.version_check import SUPPORTED, check_stack, check_version
-from ..conftest import REPO_ROOT
+from .conftest import REPO_ROOT
 
 
 def test_installed_stack_is_supported():

@@ -12,7 +12,8 @@ from mmzs3.models.utils import (binary_mask_iou, clip_query_ranks,
                                 share_clip_sources, unique_masks)
 from mmzs3.registry import MODELS
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY_JSON = osp.join(REPO, 'tests', 'data', 'openclip_tiny.json')
 sys.path.insert(0, osp.join(REPO, 'tests', 'test_models', 'test_segmentors'))
 from tiny_zegformer import ALL, build_tiny_model  # noqa: E402

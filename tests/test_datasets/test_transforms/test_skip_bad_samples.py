@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ..conftest import REPO_ROOT, write_seg_dataset
-from ._helpers import TINY_CFG, data_options, run_train, write_config
+from ...conftest import REPO_ROOT, write_seg_dataset
+from ...train_helpers import TINY_CFG, data_options, run_train, write_config
 
 
 def _load_tool():

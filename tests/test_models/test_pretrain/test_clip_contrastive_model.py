@@ -11,7 +11,7 @@ from mmengine.runner import Runner
 from mmzs3.models.pretrain import CLIPContrastiveModel, open_clip_state_dict
 from mmzs3.models.utils import (build_open_clip, load_open_clip_weights,
                                 register_open_clip_config)
-from .conftest import REPO_ROOT, load_tool
+from ...synthetic_benchmark import REPO_ROOT, load_tool
 
 CONFIG = osp.join(REPO_ROOT, 'configs/clip_pretrain/tiny_clip_synthetic.py')
 TINY_ARCH = dict(

@@ -1,8 +1,8 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Test-only: predict one image file with a tiny model; print the result.
 
-Run as ``python -m tests.test_reliability.odd_image_inference IMAGE MODEL
-MODE [CROP]`` (MODEL: ``fcn`` or ``zegformer``; MODE: ``whole`` or
+Run as ``python -m tests.test_models.test_segmentors.odd_image_inference
+IMAGE MODEL MODE [CROP]`` (MODEL: ``fcn`` or ``zegformer``; MODE: ``whole`` or
 ``slide``, with square crops of CROP pixels, stride CROP); it
 prints ``shape=H,W labels=...`` and the peak resident memory in MiB, so a
 test can bound the memory of one inference in a fresh process.
@@ -19,8 +19,8 @@ from mmengine.registry import init_default_scope
 
 import mmzs3  # noqa: F401
 from mmzs3.registry import MODELS
-from ..test_models.test_segmentors.tiny_zegformer import build_tiny_model
-from ._helpers import TINY_CFG
+from ...train_helpers import TINY_CFG
+from .tiny_zegformer import build_tiny_model
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackSegInputs')]
 

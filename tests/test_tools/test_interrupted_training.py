@@ -19,10 +19,10 @@ import pytest
 
 from mmzs3.utils import safe_torch_load
 from ..conftest import REPO_ROOT
-from ._helpers import (TRAIN_PY, assert_same_weights, data_options, run_train,
-                       write_config)
+from ..train_helpers import (TRAIN_PY, assert_same_weights, data_options,
+                             run_train, write_config)
 
-KILL_MODULE = 'tests.test_reliability.kill_points'
+KILL_MODULE = 'tests.test_tools.kill_points'
 MMSEG_STYLE_TRAIN = osp.join(osp.dirname(osp.abspath(__file__)),
                              'mmseg_style_train.py')
 # (kill point, the checkpoint --resume must pick, or None for a fresh start)

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 _PATH = osp.join(
-    osp.dirname(__file__), '..', '..', 'mmzs3', 'models', 'utils',
+    osp.dirname(__file__), '..', '..', '..', 'mmzs3', 'models', 'utils',
     'text_embedding_cache.py')
 
 

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 
 import torch
 
-from ..conftest import REPO_ROOT
+from .conftest import REPO_ROOT
 
 TINY_CFG = osp.join(REPO_ROOT, 'tests', 'data', 'configs', 'tiny_fcn.py')
 TRAIN_PY = osp.join(REPO_ROOT, 'tools', 'train.py')

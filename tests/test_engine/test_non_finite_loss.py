@@ -12,9 +12,9 @@ from mmzs3.engine import (NonFiniteLossError, NonFiniteLossHook,
                           SkipNonFiniteOptimWrapper)
 from mmzs3.utils import safe_torch_load
 from ..conftest import write_seg_dataset
-from ._helpers import run_train, write_config
+from ..train_helpers import run_train, write_config
 
-MODEL_MODULE = 'tests.test_reliability.poisoned_model'
+MODEL_MODULE = 'tests.test_engine.poisoned_model'
 
 
 def _wrapper(max_skipped_steps: int = 10) -> SkipNonFiniteOptimWrapper:

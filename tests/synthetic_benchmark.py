@@ -1,12 +1,14 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""Fixtures of the synthetic benchmark tests: the generator, tiny data."""
+"""Fixtures of the synthetic benchmark tests: the generator, tiny data.
+
+``tests/conftest.py`` makes the fixtures available to every test."""
 import importlib.util
 import os.path as osp
 from types import ModuleType
 
 import pytest
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 #: Arguments of a tiny benchmark (16 scenes so every class appears).
 TINY_ARGS = dict(

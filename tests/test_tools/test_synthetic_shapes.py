@@ -11,7 +11,7 @@ from PIL import Image
 from mmzs3.datasets.synthetic_shapes_dataset import (SYNTHETIC_CLASSES,
                                                      SYNTHETIC_SEEN_CLASSES,
                                                      SYNTHETIC_UNSEEN_CLASSES)
-from .conftest import TINY_ARGS
+from ..synthetic_benchmark import TINY_ARGS
 
 
 def read_tree(root):

@@ -15,9 +15,9 @@ import sys
 import pytest
 
 from ..conftest import REPO_ROOT, write_seg_dataset
-from ._helpers import data_options, run_train, write_config
+from ..train_helpers import data_options, run_train, write_config
 
-FAILING_RANK_MODULE = 'tests.test_reliability.failing_rank'
+FAILING_RANK_MODULE = 'tests.test_tools.failing_rank'
 
 
 def _free_port() -> int:

@@ -15,7 +15,7 @@ from mmzs3.models.utils.text_embedding_cache import (TextEmbeddingCache,
 from ._cache_workers import reader, writer
 
 TINY_JSON = osp.join(
-    osp.dirname(__file__), '..', 'data', 'openclip_tiny.json')
+    osp.dirname(__file__), '..', '..', 'data', 'openclip_tiny.json')
 TEMPLATES = ['a {}', 'the {} here']
 
 

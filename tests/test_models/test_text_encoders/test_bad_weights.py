@@ -18,7 +18,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 
 from mmzs3.models.text_encoders import OpenCLIPTextEncoder
 from mmzs3.utils import NonFiniteCheckpointError
-from ..conftest import REPO_ROOT
+from ...conftest import REPO_ROOT
 
 TINY_JSON = osp.join(REPO_ROOT, 'tests', 'data', 'openclip_tiny.json')
 TIME_BOUND_S = 2.0
@@ -103,7 +103,7 @@ def test_other_architecture_weights(tmp_path, monkeypatch, no_network):
 
 def test_checkpoint_with_nan_refused_by_load_checkpoint(tmp_path, safe_io):
     """The path of ``load_from``, ``init_cfg=Pretrained`` and tools/test.py
-    with safe I/O on (see tests/test_foundation/test_safe_checkpoint.py for
+    with safe I/O on (see tests/test_utils/test_safe_checkpoint.py for
     the loader)."""
     model = torch.nn.Linear(2, 2)
     state = model.state_dict()
