@@ -1,8 +1,8 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Bad CLIP weights fail fast and clearly; bad checkpoints are refused.
 
-The issue states one time bound: a missing or unusable CLIP weight path
-must fail in under 2 seconds when offline, i.e. without a retry loop
+docs/reliability.md states one time bound: a missing or unusable CLIP
+weight path must fail in under 2 seconds when offline, i.e. without a retry loop
 against the hub. The bound is asserted as stated; each case does no real
 work (a tiny model, a file check, no network), so it normally takes a few
 milliseconds and 2 s leaves a wide margin on a loaded machine.
