@@ -37,12 +37,12 @@ def test_dataset_config(path):
         wrapper = cfg[name]['dataset']
         assert wrapper['type'] == 'ZeroShotSegDataset'
         assert DATASETS.get(wrapper['dataset']['type']) is not None
-        if wrapper.get('zs_split'):
-            get_split(wrapper['zs_split'])
+        if wrapper.get('class_split'):
+            get_split(wrapper['class_split'])
         for step in wrapper['dataset']['pipeline']:
             assert TRANSFORMS.get(step['type']) is not None, step['type']
-    assert cfg.train_dataloader.dataset.split == 'train'
-    assert cfg.test_dataloader.dataset.split == 'test'
+    assert cfg.train_dataloader.dataset.phase == 'train'
+    assert cfg.test_dataloader.dataset.phase == 'test'
     for name in ('val_evaluator', 'test_evaluator'):
         assert cfg[name]['type'] == 'HIoUMetric'
         assert METRICS.get('HIoUMetric') is not None

@@ -40,8 +40,8 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='ade20k_150',
-        split='train',
+        class_split='ade20k_150',
+        phase='train',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -56,8 +56,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='ade20k_150',
-        split='test',
+        class_split='ade20k_150',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,

@@ -47,7 +47,7 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        split='train',
+        phase='train',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -64,7 +64,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        split='test',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,

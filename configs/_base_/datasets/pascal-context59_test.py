@@ -40,8 +40,8 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='pascal_context_59',
-        split='train',
+        class_split='pascal_context_59',
+        phase='train',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -57,8 +57,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='pascal_context_59',
-        split='test',
+        class_split='pascal_context_59',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,

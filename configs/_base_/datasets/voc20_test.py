@@ -40,8 +40,8 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='voc_20_open',
-        split='train',
+        class_split='voc_20_open',
+        phase='train',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -57,8 +57,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='voc_20_open',
-        split='test',
+        class_split='voc_20_open',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,

@@ -40,8 +40,8 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='voc_20_background',
-        split='train',
+        class_split='voc_20_background',
+        phase='train',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -57,8 +57,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='voc_20_background',
-        split='test',
+        class_split='voc_20_background',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
