@@ -6,13 +6,13 @@
 #   tools/test.py configs/zegformer/zegformer_r50_coco_test-pc59.py CKPT
 # As the only official cross-vocabulary evaluation (COCO -> ADE-847, official
 # code), segments are classified by the CLIP image branch alone (img),
-# gamma 0; other modes: --cfg-options model.test_mode=fuse_all (or seg).
+# gamma 0; other modes: --cfg-options model.fusion_mode=fuse_all (or seg).
 _base_ = [
     '../_base_/models/zegformer_r50.py',
     '../_base_/datasets/pascal-context59_test.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(test_mode='img', gamma=0.0)
+model = dict(fusion_mode='img', calibration_gamma=0.0)
 custom_hooks = [dict(type='VocabularyHook')]
 train_dataloader = None
 val_dataloader = None
