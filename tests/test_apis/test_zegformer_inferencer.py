@@ -291,7 +291,7 @@ def test_pipeline_from_wrapped_dataset_drops_annotations():
     ]
 
 
-def test_mode_and_templates_override_the_config(files):
+def test_fusion_mode_and_templates_override_the_config(files):
     inferencer = ZegFormerInferencer(
         files['config'],
         files['checkpoint'],
