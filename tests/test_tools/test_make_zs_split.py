@@ -63,8 +63,8 @@ def test_unseen_by_name_writes_split_and_config(tool, class_file, tmp_path):
     assert cfg.model.type == 'ZegFormer'  # inherited from zegformer_tiny
     assert cfg.model.decode_head.num_queries == 16
     train = cfg.train_dataloader.dataset
-    assert (train.type, train.split, train.dataset.type) == (
-        'ZeroShotSegDataset', 'train', 'BaseSegDataset')
+    assert (train.type, train.phase, train.setting, train.dataset.type) == (
+        'ZeroShotSegDataset', 'train', 'inductive', 'BaseSegDataset')
     assert train.dataset.metainfo.classes == CLASSES
     assert cfg.val_dataloader.dataset.phase == 'test'
     assert cfg.val_dataloader.dataset.dataset.data_prefix.img_path == (
