@@ -359,7 +359,7 @@ class Pipeline:
         return metrics
 
     def evaluate_zegformer(self, checkpoint: str) -> Dict[str, Dict]:
-        """Stage 5: the three test modes of one ZegFormer checkpoint."""
+        """Stage 5: the three fusion modes of one ZegFormer checkpoint."""
         return {
             mode: self.evaluate(mode, MODE_CFGS[mode], checkpoint)
             for mode in MODES

@@ -20,4 +20,4 @@ model = dict(
         ignore_index=255,
         align_corners=False),
     clip_classifier=None,
-    test_mode='seg')
+    fusion_mode='seg')

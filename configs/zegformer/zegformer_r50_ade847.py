@@ -16,10 +16,10 @@ model = dict(
     data_preprocessor=data_preprocessor,
     decode_head=dict(ignore_index=65535),
     text_encoder=dict(templates='imagenet_select'),
-    clip_classifier=dict(templates='clip_select'),
-    test_mode='fused',
+    clip_templates='clip_select',
+    fusion_mode='fused',
     lam=2 / 3,
-    gamma=0.0)
+    calibration_gamma=0.0)
 train_dataloader = dict(batch_size=4)
 custom_hooks = [dict(type='VocabularyHook')]
 auto_scale_lr = dict(enable=False, base_batch_size=32)

@@ -14,10 +14,10 @@ _base_ = [
 ]
 model = dict(
     text_encoder=dict(templates='imagenet_select'),
-    clip_classifier=dict(templates='clip_select'),
-    test_mode='fused',
+    clip_templates='clip_select',
+    fusion_mode='fused',
     lam=2 / 3,
-    gamma=0.1)
+    calibration_gamma=0.1)
 # mixed precision, as the official COCO recipe (SOLVER.AMP.ENABLED)
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')
 train_dataloader = dict(batch_size=4)

@@ -5,4 +5,4 @@
 # (VOC R50, COCO -> ADE-847; docs/official_implementation.md).
 #   tools/test.py configs/zegformer/zegformer_r50_coco_img.py CKPT
 _base_ = './zegformer_r50_coco.py'
-model = dict(test_mode='img', gamma=0.0)
+model = dict(fusion_mode='img', calibration_gamma=0.0)

@@ -5,4 +5,4 @@
 # pixel-level" rows (docs/official_implementation.md) are this mode.
 #   tools/test.py configs/zegformer/zegformer_r50_coco_seg.py CKPT
 _base_ = './zegformer_r50_coco.py'
-model = dict(clip_classifier=None, test_mode='seg')
+model = dict(clip_classifier=None, fusion_mode='seg')

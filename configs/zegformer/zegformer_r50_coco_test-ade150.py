@@ -7,13 +7,13 @@
 # As the only official cross-vocabulary evaluation (COCO -> ADE-847,
 # docs/official_implementation.md), segments are classified by the CLIP
 # image branch alone (img),
-# gamma 0; other modes: --cfg-options model.test_mode=fuse_all (or seg).
+# gamma 0; other modes: --cfg-options model.fusion_mode=fuse_all (or seg).
 _base_ = [
     '../_base_/models/zegformer_r50.py',
     '../_base_/datasets/ade20k-150_test.py',
     '../_base_/default_runtime.py'
 ]
-model = dict(test_mode='img', gamma=0.0)
+model = dict(fusion_mode='img', calibration_gamma=0.0)
 custom_hooks = [dict(type='VocabularyHook')]
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(visualization=dict(type='SegVisualizationHook'))

@@ -7,7 +7,7 @@
 #   --cfg-options test_dataloader.dataset.dataset.class_names=synonyms
 # As the only official cross-vocabulary evaluation (COCO -> ADE-847),
 # segments are classified by the CLIP image branch alone (img),
-# gamma 0; other modes: --cfg-options model.test_mode=fuse_all (or seg).
+# gamma 0; other modes: --cfg-options model.fusion_mode=fuse_all (or seg).
 _base_ = [
     '../_base_/models/zegformer_r50.py',
     '../_base_/datasets/pascal-context459_test.py',
@@ -17,8 +17,8 @@ data_preprocessor = dict(seg_pad_val=65535)
 model = dict(
     data_preprocessor=data_preprocessor,
     decode_head=dict(ignore_index=65535),
-    test_mode='img',
-    gamma=0.0)
+    fusion_mode='img',
+    calibration_gamma=0.0)
 custom_hooks = [dict(type='VocabularyHook')]
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(visualization=dict(type='SegVisualizationHook'))

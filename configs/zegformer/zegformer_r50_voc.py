@@ -14,9 +14,9 @@ _base_ = [
 ]
 model = dict(
     text_encoder=dict(templates='single'),
-    clip_classifier=dict(templates='clip_select'),
-    test_mode='img',
-    gamma=0.0)
+    clip_templates='clip_select',
+    fusion_mode='img',
+    calibration_gamma=0.0)
 train_dataloader = dict(batch_size=4)
 custom_hooks = [dict(type='VocabularyHook')]
 auto_scale_lr = dict(enable=False, base_batch_size=32)

@@ -1,6 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-# Test-time variant of zegformer_tiny_synthetic.py: test_mode='seg'
+# Test-time variant of zegformer_tiny_synthetic.py: fusion_mode='seg'
 # (docs/official_implementation.md; 'seg' = segment embeddings only, 'img' =
 # CLIP image branch only, 'fused' = both, geometric mean with lambda = 2/3).
 _base_ = './zegformer_tiny_synthetic.py'
-model = dict(test_mode='seg')
+model = dict(fusion_mode='seg')

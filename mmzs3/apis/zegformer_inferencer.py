@@ -19,7 +19,8 @@ from torch import nn
 
 from mmzs3.datasets.splits import checkpoint_vocabulary
 from mmzs3.registry import MODELS, VISUALIZERS
-from mmzs3.utils import check_class_names, read_class_names, safe_torch_load
+from mmzs3.utils import (check_class_names, read_class_names, renamed_argument,
+                         safe_torch_load)
 from mmzs3.utils.typing_utils import ConfigType
 from mmzs3.visualization import OpenVocabSegVisualizer, generate_palette
 from .model_index import get_model_entry, resolve_model
@@ -27,6 +28,9 @@ from .model_index import get_model_entry, resolve_model
 VocabularyType = Union[str, Sequence[str]]
 #: The frozen CLIP towers; official training checkpoints lack them.
 CLIP_TOWERS = ('text_encoder', 'clip_classifier')
+#: Model config keys the inferencer's arguments override, with their
+#: deprecated names (dropped from the config when overridden).
+RENAMED_MODEL_KEYS = dict(fusion_mode='test_mode', calibration_gamma='gamma')
 _DEFAULT_PIPELINE = [dict(type='InferencerLoader'), dict(type='PackSegInputs')]
 
 
@@ -62,7 +66,7 @@ class ZegFormerInferencer(MMSegInferencer):
         templates (str | Sequence[str], optional): Prompt templates of the
             segment classifier (a set name or a list). Defaults to None
             (the config's).
-        test_mode (str, optional): ``'seg'``, ``'img'``, ``'fused'`` or
+        fusion_mode (str, optional): ``'seg'``, ``'img'``, ``'fused'`` or
             ``'fuse_all'``. Defaults to None (the config's).
         device (str, optional): Device. Defaults to None (auto).
         bf16 (bool): On the CPU, run the CLIP image tower under bf16
@@ -74,10 +78,13 @@ class ZegFormerInferencer(MMSegInferencer):
             checkpoints. Defaults to None (``$MMZS3_CHECKPOINT_DIR`` or
             ``./checkpoints``).
         scope (str): Registry scope. Defaults to 'mmseg'.
-        gamma (float, optional): The calibration γ subtracted from seen
-            classes. Defaults to None: the checkpoint's ``meta['gamma']``
-            (the official evaluation's, written by the converter), else
-            the config's.
+        calibration_gamma (float, optional): The calibration γ subtracted
+            from seen classes. Defaults to None: the checkpoint's
+            ``meta['calibration_gamma']`` (or ``meta['gamma']`` of older
+            conversions; the official evaluation's, written by the
+            converter), else the config's.
+        test_mode (str, optional): Deprecated name of ``fusion_mode``.
+        gamma (float, optional): Deprecated name of ``calibration_gamma``.
     """
 
     def __init__(self,
@@ -86,16 +93,24 @@ class ZegFormerInferencer(MMSegInferencer):
                  classes: Optional[VocabularyType] = None,
                  seen_classes: Optional[VocabularyType] = None,
                  templates: Optional[Union[str, Sequence[str]]] = None,
-                 test_mode: Optional[str] = None,
+                 fusion_mode: Optional[str] = None,
                  device: Optional[str] = None,
                  checkpoint_dir: Optional[str] = None,
                  scope: str = 'mmseg',
-                 gamma: Optional[float] = None,
-                 bf16: bool = False) -> None:
+                 calibration_gamma: Optional[float] = None,
+                 bf16: bool = False,
+                 test_mode: Optional[str] = None,
+                 gamma: Optional[float] = None) -> None:
         self.checkpoint_dir = checkpoint_dir
         self._user_weights = weights
         self._overrides = dict(
-            templates=templates, test_mode=test_mode, gamma=gamma,
+            templates=templates,
+            fusion_mode=renamed_argument('ZegFormerInferencer', 'test_mode',
+                                         'fusion_mode', test_mode,
+                                         fusion_mode),
+            calibration_gamma=renamed_argument(
+                'ZegFormerInferencer', 'gamma', 'calibration_gamma', gamma,
+                calibration_gamma),
             cpu_bf16='auto' if bf16 else None)
         self._checkpoint_meta: dict = {}
         super().__init__(model=model, weights=weights, device=device,
@@ -254,6 +269,7 @@ class ZegFormerInferencer(MMSegInferencer):
                 if cfg.model.get('clip_classifier'):
                     cfg.model.clip_classifier.cpu_bf16 = value
             else:
+                cfg.model.pop(RENAMED_MODEL_KEYS[key], None)
                 cfg.model[key] = value
         checkpoint = None
         if weights is not None:
@@ -298,16 +314,17 @@ class ZegFormerInferencer(MMSegInferencer):
 
     def _apply_checkpoint_gamma(self, model: nn.Module) -> None:
         """Use the checkpoint's γ unless the caller gave one."""
-        gamma = self._checkpoint_meta['gamma']
-        if (gamma is None or self._overrides['gamma'] is not None
-                or not hasattr(model, 'gamma')):
+        gamma = self._checkpoint_meta['calibration_gamma']
+        if (gamma is None or self._overrides['calibration_gamma'] is not None
+                or not hasattr(model, 'calibration_gamma')):
             return
-        if gamma != model.gamma:
+        if gamma != model.calibration_gamma:
             print_log(
-                f'ZegFormerInferencer: gamma {gamma} from the checkpoint '
-                f'(the config has {model.gamma}; pass gamma=... to choose)',
+                f'ZegFormerInferencer: calibration_gamma {gamma} from the '
+                f'checkpoint (the config has {model.calibration_gamma}; pass '
+                'calibration_gamma=... to choose)',
                 logger='current')
-        model.gamma = gamma
+        model.calibration_gamma = gamma
 
     def _init_pipeline(self, cfg: ConfigType) -> Compose:
         """The config's test pipeline (also inside dataset wrappers) without
@@ -331,15 +348,17 @@ def checkpoint_meta(checkpoint: dict) -> dict:
     Returns:
         dict: ``classes`` and ``seen_classes`` (tuples of names, or None;
         see :func:`mmzs3.datasets.splits.checkpoint_vocabulary`) and
-        ``gamma`` (float, or None).
+        ``calibration_gamma`` (float, or None), read from
+        ``meta['calibration_gamma']`` or, in older conversions,
+        ``meta['gamma']``.
     """
     meta = checkpoint.get('meta') or {}
     classes, seen = checkpoint_vocabulary(meta.get('dataset_meta'))
-    gamma = meta.get('gamma')
+    gamma = meta.get('calibration_gamma', meta.get('gamma'))
     return dict(
         classes=classes,
         seen_classes=seen,
-        gamma=None if gamma is None else float(gamma))
+        calibration_gamma=None if gamma is None else float(gamma))
 
 
 def parse_vocabulary(names: VocabularyType,

@@ -11,12 +11,14 @@ from mmengine import fileio
 from mmengine.dataset import BaseDataset, force_full_init
 
 from mmzs3.registry import DATASETS
-from mmzs3.utils import atomic_write
+from mmzs3.utils import atomic_write, renamed_argument
 from .label_maps import apply_label_map, build_label_map
 from .splits import get_split
 
-SPLIT_NAMES = ('train', 'test')
-MODES = ('inductive', 'strict', 'transductive')
+#: ``phase``: training (seen classes only) or testing (every class).
+PHASES = ('train', 'test')
+#: ``setting``: how a training set treats unseen classes.
+SETTINGS = ('inductive', 'strict', 'transductive')
 
 
 def contains_any(label: np.ndarray, class_ids: Sequence[int]) -> bool:
@@ -36,10 +38,11 @@ def contains_any(label: np.ndarray, class_ids: Sequence[int]) -> bool:
 class ZeroShotSegDataset:
     """Zero-shot view of any mmseg dataset (seen / unseen by class name).
 
-    ``split='train'`` builds the inner dataset with
+    ``phase='train'`` builds the inner dataset with
     ``metainfo=dict(classes=seen_classes)``, so mmseg's label map sends
     unseen pixels to the ignore index (255, or 65535 for 16-bit datasets)
-    and renumbers the seen classes; no relabelled copy is needed. Modes:
+    and renumbers the seen classes; no relabelled copy is needed. Settings
+    of a training set:
 
     - ``'inductive'`` (ZegFormer): images with unseen pixels are kept;
       unseen names are hidden (``unseen_classes`` is empty).
@@ -48,46 +51,62 @@ class ZeroShotSegDataset:
     - ``'transductive'``: like inductive, but ``unseen_classes`` carries
       the unseen names, e.g. for self-training with pseudo-labels.
 
-    ``split='test'`` keeps the full vocabulary. In every case the metainfo
+    ``phase='test'`` keeps the full vocabulary. In every case the metainfo
     carries ``classes`` (the label vocabulary, in order), ``seen_classes``,
-    ``unseen_classes``, ``zs_split`` and ``zs_mode``.
+    ``unseen_classes``, ``class_split`` and ``setting`` (``'test'`` in the
+    test phase).
 
     Args:
         dataset (dict | BaseDataset): Inner mmseg dataset or its config.
-            An instance can only be used with ``split='test'``.
-        zs_split (str, optional): Name of a split in
+            An instance can only be used with ``phase='test'``.
+        class_split (str, optional): Name of a seen/unseen class split in
             :data:`mmzs3.datasets.splits.SPLITS`. Defaults to None.
         seen_classes (Sequence[str], optional): Seen names, used when
-            ``zs_split`` is None. Defaults to None.
+            ``class_split`` is None. Defaults to None.
         unseen_classes (Sequence[str], optional): Unseen names, used when
-            ``zs_split`` is None. Defaults to None. Without ``zs_split``
-            and ``seen_classes`` every class of the dataset is seen.
-        split (str): 'train' or 'test'. Defaults to 'train'.
-        mode (str): 'inductive', 'strict' or 'transductive'. Only used
-            with ``split='train'``. Defaults to 'inductive'.
-        scan_cache (str, optional): JSON file caching the strict-mode scan.
-            Defaults to None.
+            ``class_split`` is None. Defaults to None. Without
+            ``class_split`` and ``seen_classes`` every class is seen.
+        phase (str, optional): 'train' (seen classes only) or 'test'
+            (every class). Defaults to None ('train').
+        setting (str, optional): 'inductive', 'strict' or 'transductive'.
+            Only used with ``phase='train'``. Defaults to None
+            ('inductive').
+        scan_cache (str, optional): JSON file caching the strict-setting
+            scan. Defaults to None.
         lazy_init (bool): Defer loading the file list. Defaults to False.
+        zs_split (str, optional): Deprecated name of ``class_split``.
+        split (str, optional): Deprecated name of ``phase``.
+        mode (str, optional): Deprecated name of ``setting``.
     """
 
     def __init__(self,
                  dataset: Union[dict, BaseDataset],
-                 zs_split: Optional[str] = None,
+                 class_split: Optional[str] = None,
                  seen_classes: Optional[Sequence[str]] = None,
                  unseen_classes: Optional[Sequence[str]] = None,
-                 split: str = 'train',
-                 mode: str = 'inductive',
+                 phase: Optional[str] = None,
+                 setting: Optional[str] = None,
                  scan_cache: Optional[str] = None,
-                 lazy_init: bool = False) -> None:
-        if split not in SPLIT_NAMES or mode not in MODES:
-            raise ValueError(f'ZeroShotSegDataset: split must be one of '
-                             f'{SPLIT_NAMES} and mode one of {MODES}; got '
-                             f'split={split!r}, mode={mode!r}.')
-        self.split, self.mode, self.scan_cache = split, mode, scan_cache
-        self.zs_split = zs_split
+                 lazy_init: bool = False,
+                 zs_split: Optional[str] = None,
+                 split: Optional[str] = None,
+                 mode: Optional[str] = None) -> None:
+        owner = 'ZeroShotSegDataset'
+        class_split = renamed_argument(owner, 'zs_split', 'class_split',
+                                       zs_split, class_split)
+        phase = renamed_argument(owner, 'split', 'phase', split, phase,
+                                 'train')
+        setting = renamed_argument(owner, 'mode', 'setting', mode, setting,
+                                   'inductive')
+        if phase not in PHASES or setting not in SETTINGS:
+            raise ValueError(f'ZeroShotSegDataset: phase must be one of '
+                             f'{PHASES} and setting one of {SETTINGS}; got '
+                             f'phase={phase!r}, setting={setting!r}.')
+        self.phase, self.setting, self.scan_cache = phase, setting, scan_cache
+        self.class_split = class_split
         self._label_classes: Optional[Tuple[str, ...]] = None
         self.seen_classes, self.unseen_classes = self._resolve_classes(
-            zs_split, seen_classes, unseen_classes)
+            class_split, seen_classes, unseen_classes)
         self.dataset = self._build_inner(dataset)
         if self.seen_classes is None:  # no split: every class is seen
             self.seen_classes = tuple(self.dataset.metainfo['classes'])
@@ -100,15 +119,15 @@ class ZeroShotSegDataset:
 
     @staticmethod
     def _resolve_classes(
-        zs_split: Optional[str], seen: Optional[Sequence[str]],
+        class_split: Optional[str], seen: Optional[Sequence[str]],
         unseen: Optional[Sequence[str]]
     ) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
         """Seen and unseen names from the named split or the arguments."""
-        if zs_split is not None:
+        if class_split is not None:
             if seen is not None or unseen is not None:
-                raise ValueError('ZeroShotSegDataset: give either zs_split '
+                raise ValueError('ZeroShotSegDataset: give either class_split '
                                  'or seen_classes/unseen_classes, not both.')
-            split = get_split(zs_split)
+            split = get_split(class_split)
             return split.seen_classes, split.unseen_classes
         if seen is None:
             if unseen:
@@ -120,13 +139,13 @@ class ZeroShotSegDataset:
     def _build_inner(self, dataset: Union[dict, BaseDataset]) -> BaseDataset:
         """Build the inner dataset, seen-only for training."""
         if not isinstance(dataset, dict):
-            if self.split == 'train':
-                raise TypeError('ZeroShotSegDataset(split="train") needs '
+            if self.phase == 'train':
+                raise TypeError('ZeroShotSegDataset(phase="train") needs '
                                 'the inner dataset as a config dict.')
             return dataset
         cfg = copy.deepcopy(dataset)
         cfg['lazy_init'] = True
-        if self.split != 'train' or self.seen_classes is None:
+        if self.phase != 'train' or self.seen_classes is None:
             return DATASETS.build(cfg)
         metainfo = dict(cfg.get('metainfo') or {})
         config_classes = metainfo.get('classes')
@@ -147,7 +166,7 @@ class ZeroShotSegDataset:
     def _check_vocabulary(self) -> None:
         """Seen and unseen names must partition the dataset's classes."""
         classes = tuple(self.dataset.metainfo['classes'])
-        full = classes if self.split == 'test' else self.label_classes
+        full = classes if self.phase == 'test' else self.label_classes
         overlap = set(self.seen_classes) & set(self.unseen_classes)
         missing = (set(self.seen_classes) | set(self.unseen_classes)) - set(
             full)
@@ -156,7 +175,7 @@ class ZeroShotSegDataset:
                 f'ZeroShotSegDataset around {type(self.dataset).__name__}: '
                 f'seen/unseen overlap {sorted(overlap)}, names not in the '
                 f'dataset {sorted(missing)}.')
-        if self.split == 'test':
+        if self.phase == 'test':
             extra = set(full) - set(self.seen_classes) - set(
                 self.unseen_classes)
             if extra:
@@ -166,12 +185,13 @@ class ZeroShotSegDataset:
     def _make_metainfo(self) -> dict:
         """Inner metainfo plus the zero-shot keys."""
         metainfo = copy.deepcopy(self.dataset.metainfo)
-        hide_unseen = self.split == 'train' and self.mode != 'transductive'
+        hide_unseen = (self.phase == 'train'
+                       and self.setting != 'transductive')
         metainfo.update(
             seen_classes=self.seen_classes,
             unseen_classes=() if hide_unseen else self.unseen_classes,
-            zs_split=self.zs_split,
-            zs_mode=self.mode if self.split == 'train' else 'test')
+            class_split=self.class_split,
+            setting=self.setting if self.phase == 'train' else 'test')
         return metainfo
 
     @property
@@ -189,11 +209,12 @@ class ZeroShotSegDataset:
         return copy.deepcopy(self._metainfo)
 
     def full_init(self) -> None:
-        """Load the inner file list and, in strict mode, drop images."""
+        """Load the inner file list and, in the strict setting, drop
+        images."""
         if self._fully_initialized:
             return
         self.dataset.full_init()
-        if self.split == 'train' and self.mode == 'strict':
+        if self.phase == 'train' and self.setting == 'strict':
             self._keep = self._strict_indices()
         self._fully_initialized = True
 

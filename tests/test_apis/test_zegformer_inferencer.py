@@ -24,7 +24,7 @@ from tiny_zegformer import (ALL, SEEN, build_tiny_model,  # noqa: E402
 def write_config(root, data_root):
     """A full test config around the tiny model, for tools/test.py too."""
     model = tiny_model_cfg(with_clip=True)
-    model.gamma = 0.1
+    model.calibration_gamma = 0.1
     cfg = Config(
         dict(
             default_scope='mmseg',
@@ -108,7 +108,7 @@ def encoded(inferencer, monkeypatch):
 def test_defaults_come_from_the_checkpoint(inferencer):
     assert inferencer.classes == ALL
     assert inferencer.model.seen_classes == SEEN
-    assert inferencer.model.test_mode == 'fused'
+    assert inferencer.model.fusion_mode == 'fused'
     assert len(inferencer.model.dataset_meta['palette']) == len(ALL)
 
 
@@ -291,17 +291,17 @@ def test_pipeline_from_wrapped_dataset_drops_annotations():
     ]
 
 
-def test_mode_and_templates_override_the_config(files):
+def test_fusion_mode_and_templates_override_the_config(files):
     inferencer = ZegFormerInferencer(
         files['config'],
         files['checkpoint'],
         classes=['cat', 'dog'],
         seen_classes=[],
         templates=['a photo of a {}.', 'art of the {}.'],
-        test_mode='seg',
+        fusion_mode='seg',
         device='cpu')
     model = inferencer.model
-    assert model.test_mode == 'seg'
+    assert model.fusion_mode == 'seg'
     assert model.text_encoder.templates == ('a photo of a {}.',
                                             'art of the {}.')
     assert not model.seen_mask().any()
@@ -309,15 +309,36 @@ def test_mode_and_templates_override_the_config(files):
     assert model.clip_classifier.cpu_bf16 == 'off'
 
 
+def test_old_argument_names_warn_once_and_override_old_config_keys(
+        files, tmp_path):
+    cfg = Config.fromfile(files['config'])
+    cfg.model.test_mode = cfg.model.pop('fusion_mode', None) or 'fused'
+    old_config = tmp_path / 'old_keys.py'
+    cfg.dump(str(old_config))
+    with pytest.warns(FutureWarning) as caught:
+        inferencer = ZegFormerInferencer(
+            str(old_config), files['checkpoint'], classes=['cat', 'dog'],
+            test_mode='img', gamma=0.5, device='cpu')
+    messages = [str(w.message) for w in caught]
+    for old, new in (('test_mode', 'fusion_mode'),
+                     ('gamma', 'calibration_gamma')):
+        assert sum(f'ZegFormerInferencer: {old!r}' in m
+                   for m in messages) == 1, messages
+    # the arguments replace the config's old key, not lose to it
+    assert inferencer.model.fusion_mode == 'img'
+    assert inferencer.model.calibration_gamma == 0.5
+
+
 def test_training_checkpoint_gives_the_full_split(files, tmp_path):
     """mmengine's CheckpointHook stores the train dataset's metainfo: for
     a ZeroShotSegDataset, the seen classes only (unseen names are hidden
-    in training) and ``zs_split``, which gives back the full vocabulary."""
+    in training) and ``class_split``, which gives back the full
+    vocabulary."""
     from mmzs3.datasets import ZeroShotSegDataset, get_split
     train = ZeroShotSegDataset(
         dict(type='COCOStuffZS171Dataset', data_root=str(tmp_path),
              pipeline=[]),
-        zs_split='coco_stuff_171', split='train', lazy_init=True)
+        class_split='coco_stuff_171', phase='train', lazy_init=True)
     meta = train.metainfo
     coco = get_split('coco_stuff_171')
     assert tuple(meta['classes']) == coco.seen_classes
@@ -330,7 +351,8 @@ def test_training_checkpoint_gives_the_full_split(files, tmp_path):
     assert inferencer.classes == coco.classes
     assert inferencer.model.seen_classes == coco.seen_classes
     assert int(inferencer.model.seen_mask().sum()) == 156
-    assert inferencer.model.gamma == 0.1  # no gamma stored: the config's
+    # no gamma stored: the config's
+    assert inferencer.model.calibration_gamma == 0.1
     # the user's vocabulary: the stored seen names it contains are seen
     inferencer.set_vocabulary(['giraffe', 'person', 'dragon'])
     assert inferencer.model.seen_mask().tolist() == [False, True, False]
@@ -340,3 +362,23 @@ def test_bf16_asks_for_cpu_bf16_where_native(files):
     inferencer = ZegFormerInferencer(
         files['config'], files['checkpoint'], device='cpu', bf16=True)
     assert inferencer.model.clip_classifier.cpu_bf16 == 'auto'
+
+
+def test_checkpoint_meta_reads_old_and_new_key_names():
+    from mmzs3.apis.zegformer_inferencer import checkpoint_meta
+    from mmzs3.datasets import get_split
+
+    def gamma(meta):
+        return checkpoint_meta(dict(meta=meta))['calibration_gamma']
+
+    assert gamma(dict(calibration_gamma=0.2)) == 0.2
+    assert gamma(dict(gamma=0.3)) == 0.3  # older conversions
+    assert gamma(dict(calibration_gamma=0.2, gamma=0.3)) == 0.2
+    assert gamma({}) is None
+    voc = get_split('voc_20')
+    for key in ('class_split', 'zs_split'):
+        meta = checkpoint_meta(
+            dict(meta=dict(dataset_meta={'classes': ['cat'],
+                                         key: 'voc_20'})))
+        assert meta['classes'] == voc.classes
+        assert meta['seen_classes'] == voc.seen_classes

@@ -8,8 +8,8 @@ from mmengine.registry import init_default_scope
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 ZEG = 'configs/zegformer/'
-# config: (depth, crop, iterations, AMP, seg templates, test mode, gamma,
-#          zs_split, ignore index)
+# config: (depth, crop, iterations, AMP, seg templates, fusion mode, gamma,
+#          class_split, ignore index)
 RECIPES = {
     'zegformer_r50_coco.py': (50, 640, 60000, True, 'imagenet_select',
                               'fused', 0.1, 'coco_stuff_171', 255),
@@ -59,17 +59,21 @@ def test_training_recipe(name):
     assert wrapper.clip_grad.max_norm == 0.01
     assert wrapper.paramwise_cfg.custom_keys.backbone.lr_mult == 0.1
     assert model.text_encoder.templates == templates
-    assert model.clip_classifier.templates == 'clip_select'
+    assert model.clip_templates == 'clip_select'
+    assert 'templates' not in model.clip_classifier
     assert model.clip_classifier.crop_style == 'cropmask'
     assert model.text_encoder.pretrained == 'data/pretrained/ViT-B-16.pt'
     assert model.text_encoder.model_name == 'ViT-B-16-quickgelu'
-    assert (model.test_mode, model.gamma) == (mode, gamma)
+    assert (model.fusion_mode, model.calibration_gamma) == (mode, gamma)
+    assert 'test_mode' not in model and 'gamma' not in model
     assert model.lam == pytest.approx(2 / 3)
     assert model.decode_head.num_queries == 100
     assert model.decode_head.ignore_index == ignore
     assert model.data_preprocessor.seg_pad_val == ignore
-    assert cfg.train_dataloader.dataset.zs_split == split
-    assert cfg.train_dataloader.dataset.mode == 'inductive'
+    assert cfg.train_dataloader.dataset.class_split == split
+    assert cfg.train_dataloader.dataset.phase == 'train'
+    assert cfg.train_dataloader.dataset.setting == 'inductive'
+    assert cfg.test_dataloader.dataset.phase == 'test'
     assert cfg.test_evaluator.ignore_index == ignore
     assert dict(type='VocabularyHook') in cfg.custom_hooks
 
@@ -83,9 +87,10 @@ def test_cross_dataset_test_config(name):
     assert cfg.model.backbone == coco.model.backbone
     assert cfg.model.text_encoder == coco.model.text_encoder
     assert cfg.model.clip_classifier == coco.model.clip_classifier
-    assert (cfg.model.test_mode, cfg.model.gamma) == ('img', 0.0)
+    assert (cfg.model.fusion_mode,
+            cfg.model.calibration_gamma) == ('img', 0.0)
     assert 'train_dataloader' not in cfg and 'train_cfg' not in cfg
-    assert cfg.test_dataloader.dataset.get('zs_split') == split
+    assert cfg.test_dataloader.dataset.get('class_split') == split
     assert cfg.test_evaluator.ignore_index == ignore
     assert cfg.model.decode_head.ignore_index == ignore
     assert dict(type='VocabularyHook') in cfg.custom_hooks
@@ -94,9 +99,11 @@ def test_cross_dataset_test_config(name):
 def test_test_time_variants():
     seg, img = load('zegformer_r50_coco_seg.py'), load(
         'zegformer_r50_coco_img.py')
-    assert (seg.model.test_mode, seg.model.gamma) == ('seg', 0.1)
+    assert (seg.model.fusion_mode,
+            seg.model.calibration_gamma) == ('seg', 0.1)
     assert seg.model.clip_classifier is None
-    assert (img.model.test_mode, img.model.gamma) == ('img', 0.0)
+    assert (img.model.fusion_mode,
+            img.model.calibration_gamma) == ('img', 0.0)
 
 
 def test_fast_variants_change_only_the_clip_queries():

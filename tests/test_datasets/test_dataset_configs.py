@@ -39,8 +39,8 @@ def check_loader(cfg: Config, name: str) -> None:
     wrapper = cfg[name]['dataset']
     assert wrapper['type'] == 'ZeroShotSegDataset'
     assert DATASETS.get(wrapper['dataset']['type']) is not None
-    if wrapper.get('zs_split'):
-        get_split(wrapper['zs_split'])
+    if wrapper.get('class_split'):
+        get_split(wrapper['class_split'])
     for step in wrapper['dataset']['pipeline']:
         assert TRANSFORMS.get(step['type']) is not None, step['type']
 
@@ -48,7 +48,7 @@ def check_loader(cfg: Config, name: str) -> None:
 def check_test_side(cfg: Config, short_side: int) -> None:
     """Test loader, resize and hIoU evaluator agree with the label width."""
     check_loader(cfg, 'test_dataloader')
-    assert cfg.test_dataloader.dataset.split == 'test'
+    assert cfg.test_dataloader.dataset.phase == 'test'
     assert cfg.test_evaluator['type'] == 'HIoUMetric'
     assert METRICS.get('HIoUMetric') is not None
     pipeline = cfg.test_dataloader.dataset.dataset.pipeline
@@ -79,7 +79,7 @@ def test_dataset_config(path):
     cfg = Config.fromfile(path)
     for name in ('train_dataloader', 'val_dataloader'):
         check_loader(cfg, name)
-    assert cfg.train_dataloader.dataset.split == 'train'
+    assert cfg.train_dataloader.dataset.phase == 'train'
     assert cfg.val_evaluator == cfg.test_evaluator
     crop = CROP.get(osp.basename(path))
     if crop:

@@ -150,14 +150,21 @@ def test_unknown_split_raises_with_names():
 def test_split_dataset_meta_round_trips_through_checkpoint_vocabulary():
     coco = get_split('coco_stuff_171')
     meta = coco.dataset_meta()
-    assert meta['zs_split'] == 'coco_stuff_171'
+    assert meta['class_split'] == 'coco_stuff_171'
     assert (len(meta['classes']), len(meta['seen_classes']),
             len(meta['unseen_classes'])) == (171, 156, 15)
     assert checkpoint_vocabulary(meta) == (coco.classes, coco.seen_classes)
     # a training set's metainfo: seen classes only, unseen names hidden
-    train = dict(classes=coco.seen_classes, seen_classes=coco.seen_classes,
-                 unseen_classes=(), zs_split='coco_stuff_171')
-    assert checkpoint_vocabulary(train) == (coco.classes, coco.seen_classes)
+    # (zs_split: the key's name in older checkpoints)
+    for key in ('class_split', 'zs_split'):
+        train = {
+            'classes': coco.seen_classes,
+            'seen_classes': coco.seen_classes,
+            'unseen_classes': (),
+            key: 'coco_stuff_171'
+        }
+        assert checkpoint_vocabulary(train) == (coco.classes,
+                                                coco.seen_classes)
     # no registered split: classes + unseen; without seen_classes, every
     # class that is not unseen was trained on
     assert checkpoint_vocabulary(

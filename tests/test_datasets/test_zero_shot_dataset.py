@@ -72,7 +72,18 @@ def test_train_inductive_unseen_pixels_become_255(tmp_path):
     assert meta['classes'] == ('a', 'b', 'd')
     assert meta['seen_classes'] == ('a', 'b', 'd')
     assert meta['unseen_classes'] == ()
-    assert meta['zs_mode'] == 'inductive'
+    assert meta['setting'] == 'inductive'
+
+
+def test_old_setting_name_warns_once_and_still_works(tmp_path):
+    root = write_dataset(str(tmp_path), LABELS)
+    with pytest.warns(FutureWarning) as caught:
+        ds = wrap(root, mode='transductive')
+    assert len(caught) == 1 and "'mode'" in str(caught[0].message)
+    assert "'setting'" in str(caught[0].message)
+    assert (ds.phase, ds.setting) == ('train', 'transductive')
+    assert ds.metainfo['unseen_classes'] == ('c', )
+    assert ds.metainfo['setting'] == 'transductive'
 
 
 def test_train_config_named_dataset_is_remapped(tmp_path):
@@ -95,7 +106,7 @@ def test_train_config_named_dataset_is_remapped(tmp_path):
                                   ds[0]['gt_seg_map'])
     assert ds.metainfo['classes'] == ('a', 'b', 'd')
     strict = ZeroShotSegDataset(cfg, seen_classes=('a', 'b', 'd'),
-                                unseen_classes=('c', ), mode='strict')
+                                unseen_classes=('c', ), setting='strict')
     assert len(strict) == 1
 
 
@@ -121,29 +132,29 @@ def test_config_named_sixteen_bit_dataset_drops_to_65535(tmp_path):
 def test_train_strict_drops_images_and_caches(tmp_path):
     root = write_dataset(str(tmp_path / 'data'), LABELS)
     cache = str(tmp_path / 'cache' / 'scan.json')
-    ds = wrap(root, mode='strict', scan_cache=cache)
+    ds = wrap(root, setting='strict', scan_cache=cache)
     assert len(ds) == 1
     assert ds.get_data_info(0)['seg_map_path'].endswith('01.png')
     assert osp.isfile(cache)
     # the cache is used: with a label file gone, no file is read again
     os.remove(osp.join(root, 'ann', '00.png'))
-    assert len(wrap(root, mode='strict', scan_cache=cache)) == 1
+    assert len(wrap(root, setting='strict', scan_cache=cache)) == 1
     # another split changes the cache key, so the labels are scanned again
     with pytest.raises(Exception, match='00.png'):
         ZeroShotSegDataset(
             toy_cfg(root), seen_classes=('a', 'c', 'd'),
-            unseen_classes=('b', ), mode='strict', scan_cache=cache)
+            unseen_classes=('b', ), setting='strict', scan_cache=cache)
 
 
 def test_train_transductive_keeps_unseen_names(tmp_path):
-    ds = wrap(write_dataset(str(tmp_path), LABELS), mode='transductive')
+    ds = wrap(write_dataset(str(tmp_path), LABELS), setting='transductive')
     assert len(ds) == 3
     assert ds.metainfo['unseen_classes'] == ('c', )
     assert ds[0]['gt_seg_map'][0, 2] == 255
 
 
 def test_test_split_metainfo_carries_split(tmp_path):
-    ds = wrap(write_dataset(str(tmp_path), LABELS), split='test')
+    ds = wrap(write_dataset(str(tmp_path), LABELS), phase='test')
     meta = ds.metainfo
     assert meta['classes'] == CLASSES
     assert meta['seen_classes'] == ('a', 'b', 'd')
@@ -157,7 +168,7 @@ def test_bad_split_names_raise(tmp_path):
         ZeroShotSegDataset(toy_cfg(root), seen_classes=('a', 'zebra'))
     with pytest.raises(ValueError, match='neither'):
         ZeroShotSegDataset(toy_cfg(root), seen_classes=('a', ),
-                           unseen_classes=('b', ), split='test')
+                           unseen_classes=('b', ), phase='test')
 
 
 def test_voc20_background_ignored_and_unseen_255(tmp_path):
@@ -169,15 +180,24 @@ def test_voc20_background_ignored_and_unseen_255(tmp_path):
     cfg = dict(type='PascalVOC20Dataset', data_root=root, ann_file='list.txt',
                data_prefix=dict(img_path='img', seg_map_path='ann'),
                pipeline=[dict(type='LoadAnnotations')])
-    train = ZeroShotSegDataset(cfg, zs_split='voc_20')
+    train = ZeroShotSegDataset(cfg, class_split='voc_20')
     np.testing.assert_array_equal(
         train[0]['gt_seg_map'],
         [[255, 0, 255, 255], [14, 255, 255, 1]])
-    test = ZeroShotSegDataset(cfg, zs_split='voc_20', split='test')
+    test = ZeroShotSegDataset(cfg, class_split='voc_20', phase='test')
     np.testing.assert_array_equal(
         test[0]['gt_seg_map'], [[255, 0, 15, 19], [14, 255, 255, 1]])
     unseen = get_split('voc_20').unseen_classes
     assert test.metainfo['unseen_classes'] == unseen
+    # the old argument names, one FutureWarning each
+    with pytest.warns(FutureWarning) as caught:
+        old = ZeroShotSegDataset(cfg, zs_split='voc_20', split='test')
+    assert [str(w.message).split(' is ')[0] for w in caught] == [
+        "ZeroShotSegDataset: 'zs_split'", "ZeroShotSegDataset: 'split'"
+    ]
+    assert (old.class_split, old.phase) == ('voc_20', 'test')
+    np.testing.assert_array_equal(old[0]['gt_seg_map'],
+                                  test[0]['gt_seg_map'])
 
 
 def test_ade847_sixteen_bit_labels(tmp_path):
@@ -192,9 +212,9 @@ def test_ade847_sixteen_bit_labels(tmp_path):
     cfg = dict(type='ADE20KFull847Dataset', data_root=root,
                data_prefix=dict(img_path='img', seg_map_path='ann'),
                pipeline=[dict(type='LoadWideSegAnnotations')])
-    test = ZeroShotSegDataset(cfg, zs_split='ade20k_full_847', split='test')
+    test = ZeroShotSegDataset(cfg, class_split='ade20k_full_847', phase='test')
     np.testing.assert_array_equal(test[0]['gt_seg_map'], raw)
-    train = ZeroShotSegDataset(cfg, zs_split='ade20k_full_847')
+    train = ZeroShotSegDataset(cfg, class_split='ade20k_full_847')
     want = np.full(raw.shape, 65535, np.int64)
     for pos, value in np.ndenumerate(raw):
         if value != 65535:

@@ -63,10 +63,10 @@ def test_unseen_by_name_writes_split_and_config(tool, class_file, tmp_path):
     assert cfg.model.type == 'ZegFormer'  # inherited from zegformer_tiny
     assert cfg.model.decode_head.num_queries == 16
     train = cfg.train_dataloader.dataset
-    assert (train.type, train.split, train.dataset.type) == (
-        'ZeroShotSegDataset', 'train', 'BaseSegDataset')
+    assert (train.type, train.phase, train.setting, train.dataset.type) == (
+        'ZeroShotSegDataset', 'train', 'inductive', 'BaseSegDataset')
     assert train.dataset.metainfo.classes == CLASSES
-    assert cfg.val_dataloader.dataset.split == 'test'
+    assert cfg.val_dataloader.dataset.phase == 'test'
     assert cfg.val_dataloader.dataset.dataset.data_prefix.img_path == (
         'img_dir/val')
     assert cfg.test_evaluator == dict(type='HIoUMetric', ignore_index=255)
@@ -197,7 +197,7 @@ def test_wide_labels_above_255_classes(tool, tmp_path):
         dataset=dict(inner.dataset, pipeline=[]),
         seen_classes=inner.seen_classes,
         unseen_classes=inner.unseen_classes,
-        split='train',
+        phase='train',
         lazy_init=True)
     label_map = dataset.dataset.label_map
     assert label_map[255] == label_map[7] == 65535

@@ -145,12 +145,14 @@ def test_requests_reuse_the_model(session):
                              'fused', 'fast')
     assert '1 new (green triangle)' in second.status
     assert f'encoded {SENTENCES_PER_NAME["fused"]} sentences' in second.status
-    assert session.model.clip_topk == 2 and session.model.test_mode == 'fused'
+    assert session.model.clip_topk == 2
+    assert session.model.fusion_mode == 'fused'
     third = session.segment(EXAMPLE, 'green triangle, red circle', 'seg',
                             'exact')
     assert '0 new (none)' in third.status
     assert 'encoded 0 sentences' in third.status
-    assert session.model.clip_topk is None and session.model.test_mode == 'seg'
+    assert session.model.clip_topk is None
+    assert session.model.fusion_mode == 'seg'
     assert 'Request 3:' in third.status
 
 
@@ -320,7 +322,7 @@ def _expected(session, image: np.ndarray, classes):
     """Reference labels (and where they are unambiguous) of the page's
     request (fused, exact), computed in this process with the same
     weights."""
-    session.model.test_mode, session.model.clip_topk = 'fused', None
+    session.model.fusion_mode, session.model.clip_topk = 'fused', None
     sample = session.inferencer(
         np.ascontiguousarray(image[:, :, ::-1]), classes=classes,
         return_datasamples=True)

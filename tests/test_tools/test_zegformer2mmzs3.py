@@ -194,8 +194,8 @@ def test_cli_stores_user_clip_weights_jit_and_plain(tmp_path, monkeypatch):
         conv.main()
         ckpt = torch.load(dst, weights_only=False)
         assert ckpt['meta']['converted_from'] == 'official.pth'
-        assert ckpt['meta']['dataset_meta']['zs_split'] == 'voc_20'
-        assert ckpt['meta']['gamma'] == 0.0
+        assert ckpt['meta']['dataset_meta']['class_split'] == 'voc_20'
+        assert ckpt['meta']['calibration_gamma'] == 0.0
         state = ckpt['state_dict']
         assert torch.equal(state['text_encoder.model.text_projection'],
                            clip.text_projection)
@@ -264,13 +264,13 @@ def test_stored_vocabulary_and_gamma(tmp_path):
     assert meta['dataset_meta'] == dict(
         classes=list(voc.classes), seen_classes=list(voc.seen_classes),
         unseen_classes=['potted plant', 'sheep', 'sofa', 'train',
-                        'tvmonitor'], zs_split='voc_20')
+                        'tvmonitor'], class_split='voc_20')
     # the official evaluations: R50 VOC without calibration, R101 with 0.1
-    assert meta['gamma'] == 0.0
-    assert vocabulary(101, dataset='voc')['gamma'] == 0.1
-    assert vocabulary(dataset='coco-stuff')['gamma'] == 0.1
+    assert meta['calibration_gamma'] == 0.0
+    assert vocabulary(101, dataset='voc')['calibration_gamma'] == 0.1
+    assert vocabulary(dataset='coco-stuff')['calibration_gamma'] == 0.1
     meta = vocabulary(dataset='ade847', gamma=0.25)
-    assert meta['gamma'] == 0.25
+    assert meta['calibration_gamma'] == 0.25
     assert len(meta['dataset_meta']['seen_classes']) == 572
     # a split TSV (the shipped copy of the COCO-Stuff table), or a class
     # list (all seen): the names, no gamma unless given
@@ -282,11 +282,12 @@ def test_stored_vocabulary_and_gamma(tmp_path):
             (tsv, COCO.classes, COCO.seen_classes),
             (str(names), ('cat', 'dog'), ('cat', 'dog'))):
         meta = vocabulary(split_file=split_file)
-        assert 'gamma' not in meta
+        assert 'calibration_gamma' not in meta
         assert tuple(meta['dataset_meta']['classes']) == classes
         assert tuple(meta['dataset_meta']['seen_classes']) == seen
-        assert meta['dataset_meta']['zs_split'] is None
-    assert vocabulary(split_file=str(names), gamma=0.2)['gamma'] == 0.2
+        assert meta['dataset_meta']['class_split'] is None
+    assert vocabulary(split_file=str(names),
+                      gamma=0.2)['calibration_gamma'] == 0.2
     bad = tmp_path / 'bad.tsv'
     bad.write_text('name\tsplit\ncat\tseen\ndog\tmaybe\n')
     with pytest.raises(ValueError, match=r'bad\.tsv, line 3.*maybe'):
@@ -321,7 +322,7 @@ def r50_inferencer(checkpoint, **kwargs):
         osp.join(REPO, 'configs/_base_/models/zegformer_r50.py')).model
     model.text_encoder = clip512_cfg('OpenCLIPTextEncoder')
     model.clip_classifier = clip512_cfg('CLIPSegmentClassifier')
-    assert (model.gamma, model.test_mode) == (0.0, 'fused')
+    assert (model.calibration_gamma, model.fusion_mode) == (0.0, 'fused')
     cfg = Config(dict(default_scope='mmseg', model=model))
     return ZegFormerInferencer(cfg, str(checkpoint), device='cpu', **kwargs)
 
@@ -343,7 +344,7 @@ def converted(tmp_path_factory):
         convert_cli(mp, src, dst, '--clip', clip, '--dataset', 'coco-stuff')
     bare = root / 'bare.pth'
     ckpt = torch.load(dst, weights_only=False)
-    del ckpt['meta']['dataset_meta'], ckpt['meta']['gamma']
+    del ckpt['meta']['dataset_meta'], ckpt['meta']['calibration_gamma']
     torch.save(ckpt, bare)
     image = np.random.default_rng(0).integers(0, 256, (64, 64, 3),
                                               dtype=np.uint8)
@@ -361,14 +362,15 @@ def test_converted_checkpoint_knows_its_seen_classes_and_gamma(
     # only the 171 names, as a new user passes them
     inferencer = r50_inferencer(converted['coco'], classes=COCO.classes)
     model = inferencer.model
-    assert model.gamma == 0.1  # the checkpoint's, over the config's 0.0
+    # the checkpoint's, over the config's 0.0
+    assert model.calibration_gamma == 0.1
     assert model.seen_classes == COCO.seen_classes
     seen = model.seen_mask()
     assert int(seen.sum()) == 156
     assert [COCO.classes[i] for i in (~seen).nonzero()[:, 0]] == list(
         COCO.unseen_classes)
     calibrated = seg_logits(inferencer, converted['image'])
-    model.gamma = 0.0
+    model.calibration_gamma = 0.0
     raw = seg_logits(inferencer, converted['image'])
     # gamma 0.1 subtracted from the 156 seen maps, the 15 unseen untouched
     delta = (raw - calibrated).flatten(1)
@@ -385,7 +387,8 @@ def test_converted_checkpoint_knows_its_seen_classes_and_gamma(
 
     # without the meta: all unseen, other fusion, ONE warning
     bare = r50_inferencer(converted['bare'], classes=COCO.classes)
-    assert bare.model.gamma == 0.0 and bare.model.seen_classes is None
+    assert bare.model.calibration_gamma == 0.0
+    assert bare.model.seen_classes is None
     with pytest.warns(UserWarning, match='every class is treated as unseen'
                       ) as caught:
         uncalibrated = seg_logits(bare, converted['image'])

@@ -101,7 +101,7 @@ def test_seen_names_outside_test_vocabulary(tiny_seg_dataset):
         img_suffix='.png', seg_map_suffix='.png')
     with pytest.raises(ValueError, match=r"not in the dataset \['zz'\]"):
         ZeroShotSegDataset(inner, seen_classes=('a', 'zz'),
-                           unseen_classes=('b', 'c', 'd'), split='test')
+                           unseen_classes=('b', 'c', 'd'), phase='test')
 
 
 def test_model_refuses_seen_names_outside_test_vocabulary():

@@ -292,23 +292,24 @@ def staged_inference(model, inputs, metas, stage: Callable,
         tuple[Tensor, Tensor]: Fused query probabilities (B, Q, K) and
         calibrated class maps (B, K, H, W).
     """
-    model._apply_vocabulary()  # text embeddings (memoised, not a stage)
+    embeddings = model.class_embeddings()  # memoised, not a stage
     x = stage('backbone', lambda: model.extract_feat(inputs))
     cls_logits, mask_logits = stage(
         'decoders',
-        lambda: model.decode_head.predict(x, metas, model.test_cfg))
+        lambda: model.decode_head.predict_queries(x, embeddings, metas))
     if masks == 'handmade':
         mask_logits = handmade_mask_logits(
             *mask_logits.shape[1:]).to(mask_logits)
     seen = model.seen_mask().to(inputs.device)
     probs = stage(
         'clip_branch',
-        lambda: model._query_probs(inputs, cls_logits, mask_logits, metas,
-                                   seen))
+        lambda: model.query_probs(inputs, cls_logits, mask_logits, metas,
+                                  seen))
     maps = stage(
         'fusion',
         lambda: calibrate_seen(
-            semantic_inference(probs, mask_logits), seen, model.gamma))
+            semantic_inference(probs, mask_logits), seen,
+            model.calibration_gamma))
     return probs, maps
 
 
@@ -350,12 +351,11 @@ def compare_with_reference(model, inputs, metas) -> dict:
     """Exact CLIP branch vs :func:`reference_clip_logits`: fused
     probability difference, time and peak memory of each."""
     x = model.extract_feat(inputs)
-    cls_logits, mask_logits = model.decode_head.predict(
-        x, metas, model.test_cfg)
+    cls_logits, mask_logits = model.decode_head.predict_queries(
+        x, model.class_embeddings(), metas)
     seen = model.seen_mask().to(inputs.device)
     clip_images = model.clip_inputs(inputs, metas)
-    text = model.text_encoder.encode(model.vocabulary,
-                                     model.clip_classifier.templates)
+    text = model.class_embeddings('clip')
     record = {}
     # exact first: it cannot reuse heap pages the reference freed
     for name, fn in (('exact', type(model.clip_classifier).__call__),
@@ -364,8 +364,8 @@ def compare_with_reference(model, inputs, metas) -> dict:
             logits, seconds = timed(
                 lambda: fn(model.clip_classifier, clip_images, mask_logits,
                            text), inputs.device)
-        probs = fuse_class_probs(cls_logits, logits, seen, model.test_mode,
-                                 model.lam)
+        probs = fuse_class_probs(cls_logits, logits, seen,
+                                 model.fusion_mode, model.lam)
         record[name] = dict(seconds=seconds, peak_mb=mem.peak_mb,
                             probs=probs)
     diff = (record['exact'].pop('probs') -
@@ -468,10 +468,9 @@ def memory_case(args, masks: str) -> dict:
     inputs, metas = make_inputs(model, args)
 
     def text_embeddings() -> None:
-        model._apply_vocabulary()
+        model.class_embeddings()
         if model.clip_classifier is not None:
-            model.text_encoder.encode(model.vocabulary,
-                                      model.clip_classifier.templates)
+            model.class_embeddings('clip')
 
     stage('text embeddings', text_embeddings)
     samples = [SegDataSample(metainfo=meta) for meta in metas]
@@ -498,9 +497,8 @@ def task_bf16(args) -> dict:
     native = cpu_has_native_bf16()
     settings = dict(float32='off', bf16='auto' if native else 'force')
     inputs, metas = make_inputs(model, args)
-    model._apply_vocabulary()
-    model.text_encoder.encode(model.vocabulary,
-                              model.clip_classifier.templates)
+    model.class_embeddings()
+    model.class_embeddings('clip')
     runs = {name: [] for name in settings}
     outputs = {}
     for _ in range(args.repeat):

@@ -274,8 +274,8 @@ train_dataloader = dict(
         type='ZeroShotSegDataset',
         seen_classes=seen_classes,
         unseen_classes=unseen_classes,
-        split='train',
-        mode='inductive',
+        phase='train',
+        setting='inductive',
         dataset=dict(
             inner_dataset,
             data_prefix=dict(
@@ -291,7 +291,7 @@ val_dataloader = dict(
         type='ZeroShotSegDataset',
         seen_classes=seen_classes,
         unseen_classes=unseen_classes,
-        split='test',
+        phase='test',
         dataset=dict(
             inner_dataset,
             data_prefix=dict(

@@ -117,10 +117,10 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         classes=classes,
         seen_classes=class_list(args.seen_classes),
         templates=templates_arg(args.templates),
-        test_mode=args.mode,
+        fusion_mode=args.mode,
         device=args.device,
         checkpoint_dir=args.checkpoint_dir,
-        gamma=args.gamma,
+        calibration_gamma=args.gamma,
         bf16=args.bf16)
     if not inferencer.classes:
         raise SystemExit('image_demo.py: the checkpoint stores no class '

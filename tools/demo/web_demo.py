@@ -302,7 +302,7 @@ class DemoSession:
 
     @property
     def modes(self) -> Tuple[str, ...]:
-        """Test modes the model can run (``seg`` only without CLIP)."""
+        """Fusion modes the model can run (``seg`` only without CLIP)."""
         return MODES if self.model.clip_classifier is not None else ('seg', )
 
     @property
@@ -312,8 +312,8 @@ class DemoSession:
 
     @property
     def default_mode(self) -> str:
-        """The config's test mode."""
-        mode = self.model.test_mode
+        """The config's fusion mode."""
+        mode = self.model.fusion_mode
         return mode if mode in self.modes else self.modes[0]
 
     @property
@@ -384,14 +384,14 @@ class DemoSession:
         return DemoResult(result['visualization'], table, status)
 
     def _set_mode(self, mode: str, speed: str) -> None:
-        """Set the model's test mode and CLIP query count (no rebuild)."""
+        """Set the model's fusion mode and CLIP query count (no rebuild)."""
         if mode not in self.modes:
             raise DemoInputError(f'Mode {mode!r} is not available; this '
                                  f'model offers {", ".join(self.modes)}.')
         if speed not in self.speeds:
             raise DemoInputError(f'Speed {speed!r} is not available; this '
                                  f'model offers {", ".join(self.speeds)}.')
-        self.model.test_mode = mode
+        self.model.fusion_mode = mode
         self.model.clip_topk = self.fast_topk if speed == 'fast' else None
 
 

@@ -16,8 +16,8 @@ Official checkpoints do not name their classes either. ``--dataset`` (the
 training set: ``coco-stuff``, ``voc`` or ``ade847``) or ``--split-file``
 stores the vocabulary and its seen / unseen names as
 ``meta['dataset_meta']`` (the form mmengine's checkpoints use), and γ, the
-calibration of the official evaluation, as ``meta['gamma']``; the
-inferencer reads both.
+calibration of the official evaluation, as ``meta['calibration_gamma']``
+(``meta['gamma']`` in older conversions); the inferencer reads both.
 
 Example::
 
@@ -346,7 +346,8 @@ def read_split_file(path: str) -> ZeroShotSplit:
 
 
 def vocabulary_meta(args: argparse.Namespace, depth: int) -> dict:
-    """``dataset_meta`` and ``gamma`` entries of the converted ``meta``."""
+    """``dataset_meta`` and ``calibration_gamma`` entries of the converted
+    ``meta``."""
     if args.dataset:
         split = get_split(DATASET_SPLITS[args.dataset])
         gamma = OFFICIAL_GAMMA[(args.dataset, depth)]
@@ -356,7 +357,7 @@ def vocabulary_meta(args: argparse.Namespace, depth: int) -> dict:
         gamma = args.gamma
     meta = dict(dataset_meta=split.dataset_meta())
     if gamma is not None:
-        meta['gamma'] = gamma
+        meta['calibration_gamma'] = gamma
     return meta
 
 
@@ -426,7 +427,8 @@ def main() -> None:
     print(f'wrote {args.dst}: {len(state_dict)} tensors, '
           f'{len(dataset_meta["classes"])} classes '
           f'({len(dataset_meta["seen_classes"])} seen), '
-          f'gamma {vocabulary.get("gamma", "from the config")}')
+          'calibration_gamma '
+          f'{vocabulary.get("calibration_gamma", "from the config")}')
 
 
 if __name__ == '__main__':

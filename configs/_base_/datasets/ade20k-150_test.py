@@ -3,7 +3,7 @@
 _base_ = './zs_test_base.py'
 test_dataloader = dict(
     dataset=dict(
-        zs_split='ade20k_150',
+        class_split='ade20k_150',
         dataset=dict(
             type='ADE20KDataset',
             data_root='data/ade/ADEChallengeData2016',

@@ -10,7 +10,7 @@ test_pipeline = [
 ]
 test_dataloader = dict(
     dataset=dict(
-        zs_split='ade20k_full_847',
+        class_split='ade20k_full_847',
         dataset=dict(
             type='ADE20KFull847Dataset',
             data_root='data/ade20k_full/',

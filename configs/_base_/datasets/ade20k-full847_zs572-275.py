@@ -48,9 +48,9 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='ade20k_full_847',
-        split='train',
-        mode='inductive',
+        class_split='ade20k_full_847',
+        phase='train',
+        setting='inductive',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -65,8 +65,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='ade20k_full_847',
-        split='test',
+        class_split='ade20k_full_847',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,

@@ -55,9 +55,9 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='coco_stuff_171',
-        split='train',
-        mode='inductive',
+        class_split='coco_stuff_171',
+        phase='train',
+        setting='inductive',
         dataset=inner_train))
 val_dataloader = dict(
     batch_size=1,
@@ -66,8 +66,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='coco_stuff_171',
-        split='test',
+        class_split='coco_stuff_171',
+        phase='test',
         dataset=inner_test))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='HIoUMetric', ignore_index=255)

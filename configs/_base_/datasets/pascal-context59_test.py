@@ -3,7 +3,7 @@
 _base_ = './zs_test_base.py'
 test_dataloader = dict(
     dataset=dict(
-        zs_split='pascal_context_59',
+        class_split='pascal_context_59',
         dataset=dict(
             type='PascalContextDataset59',
             data_root='data/VOCdevkit/VOC2010/',

@@ -43,9 +43,9 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='voc_20',
-        split='train',
-        mode='inductive',
+        class_split='voc_20',
+        phase='train',
+        setting='inductive',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,
@@ -59,8 +59,8 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        zs_split='voc_20',
-        split='test',
+        class_split='voc_20',
+        phase='test',
         dataset=dict(
             type=dataset_type,
             data_root=data_root,

@@ -3,7 +3,7 @@
 _base_ = './zs_test_base.py'
 test_dataloader = dict(
     dataset=dict(
-        zs_split='voc_20_open',
+        class_split='voc_20_open',
         dataset=dict(
             type='PascalVOC20Dataset',
             data_root='data/VOCdevkit/VOC2012',

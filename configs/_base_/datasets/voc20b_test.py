@@ -4,7 +4,7 @@
 _base_ = './zs_test_base.py'
 test_dataloader = dict(
     dataset=dict(
-        zs_split='voc_20_background',
+        class_split='voc_20_background',
         dataset=dict(
             type='PascalVOCDataset',
             data_root='data/VOCdevkit/VOC2012',

@@ -2,7 +2,7 @@
 # batch, whole image at a single scale (short side 512, long side at most
 # 2048, as the official evaluation of VOC and ADE20K-Full; see
 # docs/official_implementation.md) and the hIoU metric. Test only: a child
-# sets the dataset (type, root, folders, zs_split); one with 16-bit labels
+# sets the dataset (type, root, folders, class_split); one with 16-bit labels
 # also replaces the annotation loader and the ignore index.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -17,6 +17,6 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='ZeroShotSegDataset',
-        split='test',
+        phase='test',
         dataset=dict(pipeline=test_pipeline)))
 test_evaluator = dict(type='HIoUMetric', ignore_index=255)

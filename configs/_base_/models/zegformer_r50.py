@@ -123,11 +123,12 @@ model = dict(
         type='CLIPSegmentClassifier',
         model_name='ViT-B-16-quickgelu',
         pretrained='data/pretrained/ViT-B-16.pt',
-        templates='clip_select',
         crop_style='cropmask'),
-    test_mode='fused',
+    clip_templates='clip_select',
+    fusion_mode='fused',
     lam=2 / 3,
-    # Calibration: 0.1 for COCO-Stuff and VOC, 0.0 for ADE20K-Full (spec 3).
-    gamma=0.0,
+    # Calibration: 0.1 for COCO-Stuff and VOC, 0.0 for ADE20K-Full, as in
+    # the official evaluation (https://github.com/dingjiansw101/ZegFormer).
+    calibration_gamma=0.0,
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

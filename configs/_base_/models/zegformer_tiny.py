@@ -53,8 +53,8 @@ model = dict(
     clip_classifier=dict(
         model_name={{_base_.clip_model_name}},
         model_cfg={{_base_.clip_model_cfg}},
-        pretrained=clip_weights,
-        templates=clip_templates),
+        pretrained=clip_weights),
+    clip_templates=clip_templates,
     # The paper's calibration for COCO-Stuff and VOC
     # (docs/official_implementation.md).
-    gamma=0.1)
+    calibration_gamma=0.1)

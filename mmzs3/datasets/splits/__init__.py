@@ -14,8 +14,9 @@ lists of the open-vocabulary benchmark (``pascal_context_459_synonyms``).
 
 Checkpoints carry the training vocabulary as mmengine's
 ``meta['dataset_meta']`` (``classes``, ``seen_classes``, ``unseen_classes``,
-``zs_split``): :meth:`ZeroShotSplit.dataset_meta` writes it and
-:func:`checkpoint_vocabulary` reads it back.
+``class_split``): :meth:`ZeroShotSplit.dataset_meta` writes it and
+:func:`checkpoint_vocabulary` reads it back (also the ``zs_split`` key of
+older checkpoints).
 """
 from typing import Dict, NamedTuple, Optional, Tuple
 
@@ -47,7 +48,7 @@ class ZeroShotSplit(NamedTuple):
 
         Returns:
             dict: ``classes``, ``seen_classes`` and ``unseen_classes`` (lists
-            of names) and ``zs_split`` (the name of a split of
+            of names) and ``class_split`` (the name of a split of
             :data:`SPLITS`, else None), the keys of a
             :class:`~mmzs3.datasets.ZeroShotSegDataset`'s metainfo.
         """
@@ -55,7 +56,7 @@ class ZeroShotSplit(NamedTuple):
             classes=list(self.classes),
             seen_classes=list(self.seen_classes),
             unseen_classes=list(self.unseen_classes),
-            zs_split=self.name if self.name in SPLITS else None)
+            class_split=self.name if self.name in SPLITS else None)
 
 
 def _from_table(name: str, table: tuple, split_col: int) -> ZeroShotSplit:
@@ -94,7 +95,7 @@ VOC_20_OPEN = _all_seen('voc_20_open', VOC_20_CLASSES)
 VOC_20_BACKGROUND = _all_seen('voc_20_background',
                               PascalVOCDataset.METAINFO['classes'])
 
-#: Every split, by name (the ``zs_split`` argument of the wrapper).
+#: Every split, by name (the ``class_split`` argument of the wrapper).
 SPLITS: Dict[str, ZeroShotSplit] = {
     split.name: split
     for split in (COCO_STUFF_171, VOC_20, ADE20K_FULL_847, ADE20K_150,
@@ -125,7 +126,8 @@ def checkpoint_vocabulary(
 
     ``dataset_meta`` is what mmengine's ``CheckpointHook`` stores (the train
     dataset's metainfo) or what ``tools/model_converters/zegformer2mmzs3.py``
-    writes. A registered ``zs_split`` gives the split's full vocabulary (a
+    writes. A registered ``class_split`` (``zs_split`` in older checkpoints)
+    gives the split's full vocabulary (a
     training set's metainfo hides the unseen names); otherwise ``classes``
     plus any ``unseen_classes`` form the vocabulary, and the seen names are
     ``seen_classes``, or without that key every class not unseen (the
@@ -140,8 +142,9 @@ def checkpoint_vocabulary(
         checkpoint names no classes.
     """
     meta = dataset_meta or {}
-    if meta.get('zs_split') in SPLITS:
-        split = SPLITS[meta['zs_split']]
+    split_name = meta.get('class_split', meta.get('zs_split'))
+    if split_name in SPLITS:
+        split = SPLITS[split_name]
         return split.classes, split.seen_classes
     if not meta.get('classes'):
         return None, None

@@ -1,7 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import logging
 from contextlib import nullcontext
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +10,6 @@ from mmengine.utils import to_2tuple
 from torch import Tensor
 
 from mmzs3.registry import MODELS
-from ..text_encoders.templates import get_templates
 from ..utils.cpu_bf16 import cpu_has_native_bf16
 from ..utils.crops import CROP_STYLES, extract_segment_crops, unique_masks
 from ..utils.frozen_clip_tower import FrozenOpenCLIPTower
@@ -53,9 +52,6 @@ class CLIPSegmentClassifier(FrozenOpenCLIPTower):
             loaded in :meth:`init_weights`. Defaults to None (random).
         model_cfg (dict, optional): Architecture dict registered under
             ``model_name``. Defaults to None.
-        templates (str | Sequence[str]): Templates the text embeddings for
-            this branch are built with (read by the segmentor).
-            Defaults to 'clip_select'.
         crop_style (str): ``'cropmask'``, ``'mask'`` or ``'crop'``.
             Defaults to 'cropmask'.
         mask_threshold (float): Threshold on ``sigmoid(mask)``.
@@ -77,7 +73,6 @@ class CLIPSegmentClassifier(FrozenOpenCLIPTower):
                  model_name: str = 'ViT-B-16',
                  pretrained: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
-                 templates: Union[str, Sequence[str]] = 'clip_select',
                  crop_style: str = 'cropmask',
                  mask_threshold: float = 0.5,
                  chunk_size: int = 32,
@@ -94,7 +89,6 @@ class CLIPSegmentClassifier(FrozenOpenCLIPTower):
                              f'got {cpu_bf16!r}')
         super().__init__('visual', model_name, pretrained, model_cfg,
                          init_cfg=init_cfg)
-        self.templates = get_templates(templates)
         self.crop_style = crop_style
         self.mask_threshold = mask_threshold
         self.chunk_size = chunk_size

@@ -24,9 +24,9 @@ class SegmentTextClassifier(BaseModule):
     ``exp(logit_scale) * <segment / |segment|, bg_embed>``.
 
     Nothing is sized by a class count: the text embeddings of the current
-    vocabulary are given per forward through the plain attribute
-    ``text_embeddings`` (set by the segmentor before the head runs, never
-    saved in checkpoints), so that mmdet's unchanged head code can call
+    vocabulary are given through the plain attribute ``text_embeddings``
+    (set by the head for the duration of each of its calls, never saved in
+    checkpoints), so that mmdet's unchanged head code can call
     ``self.cls_embed(decoder_out)``.
 
     Args:
@@ -70,9 +70,9 @@ class SegmentTextClassifier(BaseModule):
         """
         if self.text_embeddings is None:
             raise RuntimeError(
-                'SegmentTextClassifier: text_embeddings is not set; the '
-                'segmentor must assign the (K, D) class embeddings before '
-                'the head runs')
+                'SegmentTextClassifier: text_embeddings is not set; call '
+                'the head with the (K, D) class embeddings (its forward, '
+                'loss or predict) instead of the classifier alone')
         seg = F.normalize(self.projection(x), dim=-1)
         text = self.text_embeddings.to(seg)
         classes = torch.cat([text, self.bg_embed.to(seg)], dim=0)

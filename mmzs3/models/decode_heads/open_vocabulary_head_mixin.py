@@ -5,9 +5,12 @@
 (Mask2Former decoder) both wrap an mmdet head whose classification layer
 ``cls_embed`` is replaced by a :class:`SegmentTextClassifier`. mmdet sizes
 its targets and class weights by ``self.num_classes``; here that number
-follows the vocabulary instead of a constructor argument.
+follows the class embeddings each call is given instead of a constructor
+argument.
 """
-from typing import Dict, List, Sequence, Tuple, Union
+from contextlib import contextmanager
+from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
+                    Tuple, Union)
 
 import torch
 import torch.nn.functional as F
@@ -16,6 +19,11 @@ from mmseg.utils import seg_data_to_instance_data
 from torch import Tensor
 
 from mmzs3.utils.typing_utils import ConfigType, SampleList
+from ..utils import segment_class_probs, semantic_inference
+
+#: ``query_probs(cls_logits, mask_logits) -> class probabilities``, shapes
+#: (B, Q, K + 1), (B, Q, H, W) -> (B, Q, K).
+QueryProbsType = Callable[[Tensor, Tensor], Tensor]
 
 
 def head_input_size(img_meta: dict) -> Tuple[int, int]:
@@ -60,27 +68,41 @@ class OpenVocabularyHeadMixin:
 
     The host class must be an mmseg/mmdet mask head with ``cls_embed``
     (a ``SegmentTextClassifier``), ``loss_cls``, ``ignore_index`` and
-    ``no_object_weight``.
+    ``no_object_weight``. The vocabulary is an argument of every call
+    (``class_embeddings``, shape (K, D)); the head keeps none between
+    calls.
     """
 
-    def set_text_embeddings(self, text_embeddings: Tensor) -> None:
-        """Use a vocabulary's class embeddings for the following forwards.
+    @contextmanager
+    def _vocabulary_bound(self, class_embeddings: Tensor) -> Iterator[None]:
+        """Give mmdet's head code a vocabulary for the duration of a call.
 
-        Sets the classifier's embeddings, ``num_classes`` (mmdet's
-        no-object label), ``out_channels`` and the cross-entropy class
-        weights ``[1.0] * K + [no_object_weight]``.
+        mmdet's MaskFormer and Mask2Former code takes no vocabulary
+        argument: it classifies queries with ``self.cls_embed(x)``, labels
+        unmatched queries ``self.num_classes`` (no-object) and weights the
+        cross-entropy by ``self.class_weight`` and
+        ``self.loss_cls.class_weight``. These are set here from
+        ``class_embeddings`` (class weights ``[1.0] * K +
+        [no_object_weight]``) and restored on exit, so that this unchanged
+        library code sees the call's vocabulary and nothing outlives it.
 
         Args:
-            text_embeddings (Tensor): L2-normalised class embeddings,
+            class_embeddings (Tensor): L2-normalised class embeddings,
                 shape (K, D).
         """
-        num_classes = text_embeddings.shape[0]
-        self.cls_embed.text_embeddings = text_embeddings
-        self.num_classes = num_classes
-        self.out_channels = num_classes
+        num_classes = class_embeddings.shape[0]
         class_weight = [1.0] * num_classes + [self.no_object_weight]
+        saved = (self.cls_embed.text_embeddings, self.num_classes,
+                 self.class_weight, self.loss_cls.class_weight)
+        self.cls_embed.text_embeddings = class_embeddings
+        self.num_classes = num_classes
         self.class_weight = class_weight
         self.loss_cls.class_weight = class_weight
+        try:
+            yield
+        finally:
+            (self.cls_embed.text_embeddings, self.num_classes,
+             self.class_weight, self.loss_cls.class_weight) = saved
 
     def _meta_samples(self, batch_img_metas: Sequence[dict]) -> SampleList:
         """Wrap metas into fresh samples for mmdet's ``forward``.
@@ -96,12 +118,35 @@ class OpenVocabularyHeadMixin:
             for meta in batch_img_metas
         ]
 
-    def loss(self, x: Tuple[Tensor], batch_data_samples: SampleList,
+    def forward(self, x: Tuple[Tensor], class_embeddings: Tensor,
+                batch_data_samples: SampleList) -> Tuple[Any, Any]:
+        """Class and mask logits of every decoder layer.
+
+        Args:
+            x (tuple[Tensor]): Multi-level backbone features.
+            class_embeddings (Tensor): L2-normalised class embeddings,
+                shape (K, D).
+            batch_data_samples (list[SegDataSample]): Samples with
+                metainfo.
+
+        Returns:
+            tuple: Class logits of every layer, each (B, Q, K + 1), and
+            mask logits of every layer, each (B, Q, h, w), as mmdet's head
+            returns them (one stacked tensor or a list of tensors).
+        """
+        with self._vocabulary_bound(class_embeddings):
+            return super().forward(x, batch_data_samples)
+
+    def loss(self, x: Tuple[Tensor], class_embeddings: Tensor,
+             batch_data_samples: SampleList,
              train_cfg: ConfigType) -> Dict[str, Tensor]:
         """Forward and compute the losses of every decoder layer.
 
         Args:
             x (tuple[Tensor]): Multi-level backbone features.
+            class_embeddings (Tensor): L2-normalised class embeddings of
+                the training vocabulary, shape (K, D); label ``i`` is
+                class ``i``.
             batch_data_samples (list[SegDataSample]): Samples with
                 ``gt_sem_seg``.
             train_cfg (dict): The segmentor's training config (unused).
@@ -113,32 +158,69 @@ class OpenVocabularyHeadMixin:
         batch_gt_instances = seg_data_to_instance_data(
             self.ignore_index, batch_data_samples)
         batch_img_metas = [s.metainfo for s in batch_data_samples]
-        all_cls_scores, all_mask_preds = self(
-            x, self._meta_samples(batch_img_metas))
-        # Matching and losses run in float32 outside autocast: mmdet's mask
-        # FocalLossCost takes log(sigmoid(x) + 1e-12), the 1e-12 vanishes
-        # in float16, and a mask logit above about 8 then makes the cost
-        # inf * 0 = NaN (seen in AMP training on a GPU).
-        with torch.autocast(x[0].device.type, enabled=False):
-            return self.loss_by_feat(
-                as_float32(all_cls_scores), as_float32(all_mask_preds),
-                batch_gt_instances, batch_img_metas)
+        with self._vocabulary_bound(class_embeddings):
+            all_cls_scores, all_mask_preds = self(
+                x, class_embeddings, self._meta_samples(batch_img_metas))
+            # Matching and losses run in float32 outside autocast: mmdet's
+            # mask FocalLossCost takes log(sigmoid(x) + 1e-12), the 1e-12
+            # vanishes in float16, and a mask logit above about 8 then
+            # makes the cost inf * 0 = NaN (seen in AMP training on a GPU).
+            with torch.autocast(x[0].device.type, enabled=False):
+                return self.loss_by_feat(
+                    as_float32(all_cls_scores), as_float32(all_mask_preds),
+                    batch_gt_instances, batch_img_metas)
 
-    def predict(self, x: Tuple[Tensor], batch_img_metas: List[dict],
-                test_cfg: ConfigType) -> Tuple[Tensor, Tensor]:
+    def predict(self,
+                x: Tuple[Tensor],
+                class_embeddings: Tensor,
+                batch_img_metas: List[dict],
+                test_cfg: ConfigType,
+                query_probs: Optional[QueryProbsType] = None) -> Tensor:
+        """Per-class probability maps at the network input size.
+
+        ``sum_q P(q, c) * sigmoid(mask_q)`` over the queries ``q`` of the
+        last decoder layer, with ``P`` the segment branch's softmax, or
+        what ``query_probs`` makes of the per-query outputs (the
+        segmentor's fusion with the CLIP image branch).
+
+        Args:
+            x (tuple[Tensor]): Multi-level backbone features.
+            class_embeddings (Tensor): L2-normalised class embeddings,
+                shape (K, D).
+            batch_img_metas (list[dict]): Meta information of each image.
+            test_cfg (dict): The segmentor's test config (unused).
+            query_probs (Callable, optional): Maps class logits
+                (B, Q, K + 1) and mask logits (B, Q, H, W) to class
+                probabilities (B, Q, K). Defaults to None (the segment
+                branch alone).
+
+        Returns:
+            Tensor: Class probability maps, shape (B, K, H, W).
+        """
+        cls_logits, mask_logits = self.predict_queries(
+            x, class_embeddings, batch_img_metas)
+        if query_probs is None:
+            probs = segment_class_probs(cls_logits)
+        else:
+            probs = query_probs(cls_logits, mask_logits)
+        return semantic_inference(probs, mask_logits)
+
+    def predict_queries(self, x: Tuple[Tensor], class_embeddings: Tensor,
+                        batch_img_metas: List[dict]) -> Tuple[Tensor, Tensor]:
         """Per-query outputs of the last decoder layer.
 
         Args:
             x (tuple[Tensor]): Multi-level backbone features.
+            class_embeddings (Tensor): L2-normalised class embeddings,
+                shape (K, D).
             batch_img_metas (list[dict]): Meta information of each image.
-            test_cfg (dict): The segmentor's test config (unused).
 
         Returns:
             tuple[Tensor, Tensor]: Class logits, shape (B, Q, K + 1), and
             mask logits at the network input size, shape (B, Q, H, W).
         """
         all_cls_scores, all_mask_preds = self(
-            x, self._meta_samples(batch_img_metas))
+            x, class_embeddings, self._meta_samples(batch_img_metas))
         return self.predict_by_feat(all_cls_scores, all_mask_preds,
                                     batch_img_metas)
 

@@ -1,6 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import math
-from typing import List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,7 +9,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import Tensor
 
 from mmzs3.registry import MODELS
-from mmzs3.utils.typing_utils import OptConfigType
+from mmzs3.utils.typing_utils import ConfigType, OptConfigType, SampleList
 from .head_config import merged_config
 from .head_defaults import PIXEL_DECODER, PIXEL_LOSS_DECODE
 
@@ -25,11 +25,11 @@ class PixelZeroShotHead(BaseDecodeHead):
     trained with softmax cross-entropy with ignore (mmseg's loss path).
     There is no no-object class.
 
-    It plugs into the ``ZegFormer`` segmentor like the mask heads: the
-    segmentor calls :meth:`set_text_embeddings` with the active vocabulary,
-    and ``predict`` returns per-pixel class logits at the input size,
-    shape (B, K, H, W), which the segmentor turns into probabilities and
-    calibrates with γ (its ``test_mode`` must be ``'seg'``).
+    It plugs into the ``ZegFormer`` segmentor like the mask heads: every
+    ``forward``/``loss``/``predict`` call takes the active vocabulary's
+    class embeddings, and ``predict`` returns per-class probability maps
+    at the input size, shape (B, K, H, W), which the segmentor calibrates
+    with γ (its ``fusion_mode`` must be ``'seg'``).
 
     Args:
         in_channels (list[int]): Channels of the backbone levels.
@@ -84,30 +84,71 @@ class PixelZeroShotHead(BaseDecodeHead):
         self.pixel_decoder = MODELS.build(decoder)
         self.conv_seg = nn.Conv2d(feat_channels, text_dim, kernel_size=1)
         self.logit_scale = math.log(1.0 / temperature)
-        self.text_embeddings: Optional[Tensor] = None
 
-    def set_text_embeddings(self, text_embeddings: Tensor) -> None:
-        """Use a vocabulary's class embeddings, shape (K, D)."""
-        self.text_embeddings = text_embeddings
-        self.num_classes = self.out_channels = text_embeddings.shape[0]
-
-    def forward(self, inputs: Tuple[Tensor]) -> Tensor:
+    def forward(self, inputs: Tuple[Tensor],
+                class_embeddings: Tensor) -> Tensor:
         """Per-pixel class logits at the pixel decoder's stride.
 
         Args:
             inputs (tuple[Tensor]): Multi-level backbone features.
+            class_embeddings (Tensor): L2-normalised class embeddings,
+                shape (K, D).
 
         Returns:
             Tensor: Logits, shape (B, K, h, w).
         """
-        if self.text_embeddings is None:
-            raise RuntimeError(
-                'PixelZeroShotHead: text_embeddings is not set; call '
-                'set_text_embeddings() before the forward')
         feats = self._transform_inputs(inputs)
         mask_feature, _ = self.pixel_decoder(feats, None)
         pixels = F.normalize(self.cls_seg(mask_feature), dim=1)
-        text = self.text_embeddings.to(pixels)
+        text = class_embeddings.to(pixels)
         return math.exp(self.logit_scale) * torch.einsum(
             'bdhw,kd->bkhw', pixels, text)
 
+    def loss(self, inputs: Tuple[Tensor], class_embeddings: Tensor,
+             batch_data_samples: SampleList,
+             train_cfg: ConfigType) -> Dict[str, Tensor]:
+        """Cross-entropy of the per-pixel logits (mmseg's loss path).
+
+        Args:
+            inputs (tuple[Tensor]): Backbone features of every level.
+            class_embeddings (Tensor): Text embeddings (K, D) of the names
+                of labels ``0..K-1``.
+            batch_data_samples (list[SegDataSample]): Samples holding the
+                label maps (``gt_sem_seg``).
+            train_cfg (dict): Unused; mmseg's signature.
+
+        Returns:
+            dict[str, Tensor]: ``loss_ce`` and ``acc_seg``.
+        """
+        seg_logits = self.forward(inputs, class_embeddings)
+        return self.loss_by_feat(seg_logits, batch_data_samples)
+
+    def predict(self,
+                inputs: Tuple[Tensor],
+                class_embeddings: Tensor,
+                batch_img_metas: List[dict],
+                test_cfg: ConfigType,
+                query_probs: Optional[Callable] = None) -> Tensor:
+        """Per-class probability maps at the network input size.
+
+        Args:
+            inputs (tuple[Tensor]): Backbone features of every level.
+            class_embeddings (Tensor): Text embeddings (K, D) of the
+                vocabulary.
+            batch_img_metas (list[dict]): Per-image meta information (the
+                input size is read from the first).
+            test_cfg (dict): Unused; mmseg's signature.
+            query_probs (Callable, optional): The mask heads' per-query
+                fusion; this head has no queries, so it must be None.
+
+        Returns:
+            Tensor: Softmax over the K classes, shape (B, K, H, W).
+        """
+        if query_probs is not None:
+            raise ValueError(
+                f'{type(self).__name__} predicts per-pixel logits and has '
+                'no segments for the CLIP image branch; use '
+                "fusion_mode='seg' in the ZegFormer config")
+        seg_logits = self.forward(inputs, class_embeddings)
+        return self.predict_by_feat(seg_logits, batch_img_metas).softmax(
+            dim=1)

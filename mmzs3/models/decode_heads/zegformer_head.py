@@ -21,11 +21,13 @@ class ZegFormerHead(OpenVocabularyHeadMixin, MaskFormerHead):
     mmseg's ``MaskFormerHead`` (which wraps mmdet's) with its classification
     layer ``cls_embed`` replaced by a :class:`SegmentTextClassifier`; the
     pixel decoder, DETR transformer decoder, Hungarian assigner and losses
-    are mmdet's, unchanged. The number of classes follows the vocabulary
-    set by :meth:`set_text_embeddings`.
+    are mmdet's, unchanged. ``forward``, ``loss`` and ``predict`` take the
+    vocabulary's class embeddings, shape (K, D), and the number of classes
+    follows them.
 
-    ``predict`` returns per-query outputs instead of a semantic map, so that
-    the segmentor can fuse them with the CLIP branch:
+    ``predict`` returns per-class probability maps (B, K, H, W); its
+    ``query_probs`` argument lets the segmentor fuse the per-query outputs
+    with the CLIP branch first, and ``predict_queries`` gives those outputs:
     ``(cls_logits (B, Q, K + 1), mask_logits (B, Q, H, W))``.
 
     A config written for mmseg's ``MaskFormerHead`` works after changing

@@ -1,22 +1,24 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 import warnings
+from functools import partial
 from typing import List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import ConfigDict
 from mmseg.models.segmentors import EncoderDecoder
+from mmseg.utils import add_prefix
 from torch import Tensor
 
 from mmzs3.registry import MODELS
-from mmzs3.utils import check_class_names
+from mmzs3.utils import check_class_names, renamed_argument
 from mmzs3.utils.typing_utils import (ConfigType, OptConfigType,
                                       OptMultiConfig, OptSampleList,
                                       SampleList)
 from ..decode_heads.head_config import fill_text_dim
+from ..text_encoders.vocabulary_encoder import TemplatesType, VocabularyEncoder
 from ..utils import (CLIP_MEAN, CLIP_STD, FUSION_MODES, binary_mask_iou,
                      calibrate_seen, clip_query_ranks, fuse_class_probs,
-                     renormalize, select_diverse_queries, semantic_inference,
-                     share_clip_sources)
+                     renormalize, select_diverse_queries, share_clip_sources)
 
 VOCABULARY_MODES = ('train', 'test')
 
@@ -31,39 +33,46 @@ class ZegFormer(EncoderDecoder):
     CLIP image branch re-classifies every segment and the two are fused.
     Training uses the train (seen) vocabulary and testing the test
     vocabulary; which one is active follows ``self.training``. Seen/unseen
-    membership is decided by class name.
+    membership is decided by class name. The text embeddings of each branch
+    come from one :class:`VocabularyEncoder` and are passed to the decode
+    head and the CLIP branch as arguments.
 
     .. code:: text
 
-     loss(): set text embeddings (train vocabulary) -> extract_feat()
+     loss(): class_embeddings() (train vocabulary) -> extract_feat()
        -> decode_head.loss()
      predict(): inference() -> whole_inference() / slide_inference()
        -> encode_decode() -> postprocess_result()
-     encode_decode(): set text embeddings (test vocabulary)
-       -> extract_feat() -> decode_head.predict() -> per-query logits and
-       masks -> [clip_classifier()] -> fuse_class_probs()
-       -> semantic_inference() -> calibrate_seen()
-     _forward(): encode_decode() (the logits before post-processing)
+     encode_decode(): class_embeddings() (test vocabulary) -> extract_feat()
+       -> decode_head.predict(query_probs=...) -> calibrate_seen()
+     query_probs(): [clip_logits()] -> fuse_class_probs()
+     _forward(): encode_decode() (the maps before post-processing)
 
-    A decode head whose ``predict`` returns a tensor (such as
-    ``PixelZeroShotHead``) gives per-pixel class logits; they are turned
-    into probabilities with a softmax and calibrated the same way.
+    The decode head's ``predict`` returns per-class probability maps; a
+    mask head first maps its per-query outputs through :meth:`query_probs`
+    (the fusion with the CLIP branch) unless ``fusion_mode`` is ``'seg'``.
+    A per-pixel head (``PixelZeroShotHead``) has no segments and needs
+    ``fusion_mode='seg'``.
 
     Args:
         backbone (dict): Backbone config.
-        decode_head (dict): Head config; the head must have
-            ``set_text_embeddings(embeddings)``. Its text dimension (where
+        decode_head (dict): Head config; its ``loss``/``predict`` take the
+            class embeddings after the features. Its text dimension (where
             the head class's ``text_dim_path`` says) is set to the text
             encoder's embedding width.
-        text_encoder (dict): Text encoder config (``OpenCLIPTextEncoder``).
+        text_encoder (dict): Text encoder config (``OpenCLIPTextEncoder``);
+            its ``templates`` are the segment branch's.
         clip_classifier (dict, optional): CLIP image branch config
             (``CLIPSegmentClassifier``). Defaults to None (no image branch).
-        test_mode (str, optional): Fusion at test time, one of ``'fused'``,
-            ``'seg'``, ``'img'``, ``'fuse_all'``. Defaults to None:
-            ``'fused'`` with a CLIP classifier, else ``'seg'``.
+        fusion_mode (str, optional): How the branches are combined at test
+            time, one of ``'fused'``, ``'seg'``, ``'img'``, ``'fuse_all'``.
+            Defaults to None: ``'fused'`` with a CLIP classifier, else
+            ``'seg'``.
         lam (float): The fusion balance λ. Defaults to 2/3.
-        gamma (float): Calibration γ subtracted from seen-class maps.
-            Defaults to 0.0.
+        calibration_gamma (float, optional): Calibration γ subtracted from
+            seen-class maps. Defaults to None (0.0).
+        clip_templates (str | Sequence[str]): Templates of the CLIP image
+            branch's text embeddings. Defaults to 'clip_select'.
         train_vocabulary (Sequence[str], optional): Class names used in
             training (label ``i`` is name ``i``). Defaults to None (set by
             :meth:`set_vocabulary`, e.g. by ``VocabularyHook``).
@@ -85,6 +94,8 @@ class ZegFormer(EncoderDecoder):
             init_cfg: As in mmseg's ``EncoderDecoder``.
         test_cfg (dict, optional): As in ``EncoderDecoder``. Defaults to
             None (``dict(mode='whole')``).
+        test_mode (str, optional): Deprecated name of ``fusion_mode``.
+        gamma (float, optional): Deprecated name of ``calibration_gamma``.
     """
 
     def __init__(self,
@@ -92,9 +103,10 @@ class ZegFormer(EncoderDecoder):
                  decode_head: ConfigType,
                  text_encoder: ConfigType,
                  clip_classifier: OptConfigType = None,
-                 test_mode: Optional[str] = None,
+                 fusion_mode: Optional[str] = None,
                  lam: float = 2 / 3,
-                 gamma: float = 0.0,
+                 calibration_gamma: Optional[float] = None,
+                 clip_templates: TemplatesType = 'clip_select',
                  train_vocabulary: Optional[Sequence[str]] = None,
                  test_vocabulary: Optional[Sequence[str]] = None,
                  seen_classes: Optional[Sequence[str]] = None,
@@ -106,7 +118,9 @@ class ZegFormer(EncoderDecoder):
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  pretrained: Optional[str] = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 test_mode: Optional[str] = None,
+                 gamma: Optional[float] = None) -> None:
         encoder_cls = MODELS.get(text_encoder['type'])
         if encoder_cls is None:
             raise KeyError(f"ZegFormer: text_encoder type "
@@ -123,11 +137,19 @@ class ZegFormer(EncoderDecoder):
             pretrained=pretrained,
             init_cfg=init_cfg)
         self.text_encoder = MODELS.build(text_encoder)
+        clip_classifier, clip_templates = _clip_branch_templates(
+            clip_classifier, clip_templates)
         self.clip_classifier = (
             MODELS.build(clip_classifier) if clip_classifier else None)
-        self.test_mode = self._check_test_mode(test_mode)
+        self.vocabulary_encoder = VocabularyEncoder(
+            self.text_encoder, dict(clip=clip_templates))
+        self.fusion_mode = self._check_fusion_mode(
+            renamed_argument('ZegFormer', 'test_mode', 'fusion_mode',
+                             test_mode, fusion_mode))
         self.lam = lam
-        self.gamma = gamma
+        self.calibration_gamma = renamed_argument(
+            'ZegFormer', 'gamma', 'calibration_gamma', gamma,
+            calibration_gamma, 0.0)
         self.train_vocabulary = _names(train_vocabulary, 'train_vocabulary')
         self.test_vocabulary = _names(test_vocabulary, 'test_vocabulary')
         self.seen_classes = _names(seen_classes, 'seen_classes', True)
@@ -141,17 +163,34 @@ class ZegFormer(EncoderDecoder):
         self.clip_topk = clip_topk
         self.clip_share_iou = clip_share_iou
 
-    def _check_test_mode(self, test_mode: Optional[str]) -> str:
-        """Resolve the default test mode and reject impossible ones."""
-        if test_mode is None:
+    def _init_decode_head(self, decode_head: ConfigType) -> None:
+        """Build the head; the class count is the vocabulary's
+        (:attr:`num_classes`), not the head's."""
+        self.decode_head = MODELS.build(decode_head)
+        self.align_corners = self.decode_head.align_corners
+
+    @property
+    def num_classes(self) -> int:
+        """int: Number of classes of the active vocabulary."""
+        return len(self.vocabulary)
+
+    @property
+    def out_channels(self) -> int:
+        """int: Channels of the class maps (mmseg's slide inference sizes
+        its output by them): the active vocabulary's size."""
+        return self.num_classes
+
+    def _check_fusion_mode(self, fusion_mode: Optional[str]) -> str:
+        """Resolve the default fusion mode and reject impossible ones."""
+        if fusion_mode is None:
             return 'fused' if self.clip_classifier is not None else 'seg'
-        if test_mode not in FUSION_MODES:
-            raise ValueError(f'ZegFormer: test_mode must be one of '
-                             f'{FUSION_MODES}, got {test_mode!r}')
-        if test_mode != 'seg' and self.clip_classifier is None:
-            raise ValueError(f'ZegFormer: test_mode {test_mode!r} needs a '
-                             'clip_classifier config')
-        return test_mode
+        if fusion_mode not in FUSION_MODES:
+            raise ValueError(f'ZegFormer: fusion_mode must be one of '
+                             f'{FUSION_MODES}, got {fusion_mode!r}')
+        if fusion_mode != 'seg' and self.clip_classifier is None:
+            raise ValueError(f'ZegFormer: fusion_mode {fusion_mode!r} needs '
+                             'a clip_classifier config')
+        return fusion_mode
 
     def set_vocabulary(self,
                        classes: Sequence[str],
@@ -199,8 +238,8 @@ class ZegFormer(EncoderDecoder):
         """Boolean mask of the active vocabulary's seen classes, shape (K,).
 
         With neither ``seen_classes`` nor a train vocabulary, no class is
-        seen; if that changes the result (``gamma > 0`` or ``'fused'``
-        mode) a warning says so, once per model.
+        seen; if that changes the result (``calibration_gamma > 0`` or
+        ``'fused'`` mode) a warning says so, once per model.
         """
         seen = self.seen_classes
         if seen is None:
@@ -215,8 +254,8 @@ class ZegFormer(EncoderDecoder):
     def _warn_no_seen_classes(self) -> None:
         """Warn once that every class is treated as unseen, if it matters.
         """
-        if self._warned_no_seen or not (self.gamma > 0
-                                        or self.test_mode == 'fused'):
+        if self._warned_no_seen or not (self.calibration_gamma > 0
+                                        or self.fusion_mode == 'fused'):
             return
         self._warned_no_seen = True
         warnings.warn(
@@ -228,12 +267,17 @@ class ZegFormer(EncoderDecoder):
             'in a config, or convert official checkpoints with '
             'tools/model_converters/zegformer2mmzs3.py --dataset.')
 
-    def _apply_vocabulary(self) -> None:
-        """Give the decode head the active vocabulary's text embeddings."""
-        names = self.vocabulary
-        self.text_encoder.set_vocabulary(names)
-        self.decode_head.set_text_embeddings(self.text_encoder())
-        self.num_classes = self.out_channels = len(names)
+    def class_embeddings(self, branch: str = 'segment') -> Tensor:
+        """Text embeddings of the active vocabulary for one branch.
+
+        Args:
+            branch (str): ``'segment'`` (the decode head) or ``'clip'`` (the
+                CLIP image branch). Defaults to 'segment'.
+
+        Returns:
+            Tensor: L2-normalised class embeddings, shape (K, D).
+        """
+        return self.vocabulary_encoder(self.vocabulary, branch)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Losses of a batch, with the active (train) vocabulary.
@@ -245,25 +289,14 @@ class ZegFormer(EncoderDecoder):
         Returns:
             dict[str, Tensor]: The loss components.
         """
-        self._apply_vocabulary()
-        return super().loss(inputs, data_samples)
-
-    def inference(self, inputs: Tensor,
-                  batch_img_metas: List[dict]) -> Tensor:
-        """mmseg's whole/slide inference with the active vocabulary.
-
-        The vocabulary is applied first because slide inference sizes its
-        output by ``self.out_channels`` before it decodes the first crop.
-
-        Args:
-            inputs (Tensor): Images, shape (B, 3, H, W).
-            batch_img_metas (list[dict]): Meta information of each image.
-
-        Returns:
-            Tensor: Class scores, shape (B, K, H, W).
-        """
-        self._apply_vocabulary()
-        return super().inference(inputs, batch_img_metas)
+        class_embeddings = self.class_embeddings()
+        x = self.extract_feat(inputs)
+        losses = add_prefix(
+            self.decode_head.loss(x, class_embeddings, data_samples,
+                                  self.train_cfg), 'decode')
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(x, data_samples))
+        return losses
 
     def encode_decode(self, inputs: Tensor,
                       batch_img_metas: List[dict]) -> Tensor:
@@ -277,65 +310,74 @@ class ZegFormer(EncoderDecoder):
         Returns:
             Tensor: Calibrated class scores, shape (B, K, H, W).
         """
-        self._apply_vocabulary()
+        class_embeddings = self.class_embeddings()
         x = self.extract_feat(inputs)
-        out = self.decode_head.predict(x, batch_img_metas, self.test_cfg)
         seen = self.seen_mask().to(inputs.device)
-        if isinstance(out, Tensor):
-            self._check_pixel_head()
-            return calibrate_seen(out.softmax(dim=1), seen, self.gamma)
-        cls_logits, mask_logits = out
-        probs = self._query_probs(inputs, cls_logits, mask_logits,
-                                  batch_img_metas, seen)
-        return calibrate_seen(
-            semantic_inference(probs, mask_logits), seen, self.gamma)
+        query_probs = None
+        if self.fusion_mode != 'seg':
+            query_probs = partial(self.query_probs, inputs,
+                                  batch_img_metas=batch_img_metas, seen=seen)
+        probs = self.decode_head.predict(x, class_embeddings, batch_img_metas,
+                                         self.test_cfg, query_probs)
+        return calibrate_seen(probs, seen, self.calibration_gamma)
 
-    def _check_pixel_head(self) -> None:
-        """Per-pixel heads have no segments for the CLIP branch."""
-        if self.test_mode != 'seg':
-            raise ValueError(
-                f'ZegFormer: test_mode {self.test_mode!r} needs per-query '
-                f'outputs, but {type(self.decode_head).__name__} predicts '
-                "per-pixel logits; use test_mode='seg'")
-
-    def _query_probs(self, inputs: Tensor, cls_logits: Tensor,
-                     mask_logits: Tensor, batch_img_metas: List[dict],
-                     seen: Tensor) -> Tensor:
-        """Class probabilities of the queries, shape (B, Q, K).
+    def query_probs(self, inputs: Tensor, cls_logits: Tensor,
+                    mask_logits: Tensor, batch_img_metas: List[dict],
+                    seen: Tensor) -> Tensor:
+        """Class probabilities of the queries in ``fusion_mode``.
 
         With ``clip_topk`` only the queries fast mode chooses go through
         CLIP (see ``clip_topk`` in the class docstring).
+
+        Args:
+            inputs (Tensor): Preprocessed images, shape (B, 3, H, W).
+            cls_logits (Tensor): Segment-classifier logits, shape
+                (B, Q, K + 1).
+            mask_logits (Tensor): Mask logits, shape (B, Q, H, W).
+            batch_img_metas (list[dict]): Meta information of each image.
+            seen (Tensor): Boolean seen-class mask, shape (K,).
+
+        Returns:
+            Tensor: Class probabilities, shape (B, Q, K).
         """
-        if self.test_mode == 'seg':
+        if self.fusion_mode == 'seg':
             return fuse_class_probs(cls_logits, None, seen, 'seg')
         num_queries = cls_logits.shape[1]
         if self.clip_topk is None or self.clip_topk >= num_queries:
-            clip_logits = self._clip_logits(inputs, mask_logits,
-                                            batch_img_metas)
+            clip_logits = self.clip_logits(inputs, mask_logits,
+                                           batch_img_metas)
             return fuse_class_probs(cls_logits, clip_logits, seen,
-                                    self.test_mode, self.lam)
+                                    self.fusion_mode, self.lam)
         iou = binary_mask_iou(mask_logits)
         chosen = select_diverse_queries(
             clip_query_ranks(cls_logits, mask_logits), iou, self.clip_topk,
             self.clip_share_iou)
         batch = torch.arange(len(chosen), device=chosen.device)[:, None]
-        clip_logits = self._clip_logits(inputs, mask_logits[batch, chosen],
-                                        batch_img_metas)
+        clip_logits = self.clip_logits(inputs, mask_logits[batch, chosen],
+                                       batch_img_metas)
         source, covered = share_clip_sources(chosen, iou,
                                              self.clip_share_iou)
         shared = clip_logits[batch, source]
-        fused = fuse_class_probs(cls_logits, shared, seen, self.test_mode,
+        fused = fuse_class_probs(cls_logits, shared, seen, self.fusion_mode,
                                  self.lam)
         seg = fuse_class_probs(cls_logits, None, seen, 'seg')
         return torch.where(covered[..., None], fused, seg)
 
-    def _clip_logits(self, inputs: Tensor, mask_logits: Tensor,
-                     batch_img_metas: List[dict]) -> Tensor:
-        """CLIP image-branch logits of every query, shape (B, Q, K)."""
+    def clip_logits(self, inputs: Tensor, mask_logits: Tensor,
+                    batch_img_metas: List[dict]) -> Tensor:
+        """CLIP image-branch logits of every query.
+
+        Args:
+            inputs (Tensor): Preprocessed images, shape (B, 3, H, W).
+            mask_logits (Tensor): Mask logits, shape (B, Q, h, w).
+            batch_img_metas (list[dict]): Meta information of each image.
+
+        Returns:
+            Tensor: Logits against the active vocabulary, shape (B, Q, K).
+        """
         clip_images = self.clip_inputs(inputs, batch_img_metas)
-        text = self.text_encoder.encode(self.vocabulary,
-                                        self.clip_classifier.templates)
-        return self.clip_classifier(clip_images, mask_logits, text)
+        return self.clip_classifier(clip_images, mask_logits,
+                                    self.class_embeddings('clip'))
 
     def clip_inputs(self, inputs: Tensor,
                     batch_img_metas: List[dict]) -> Tensor:
@@ -394,3 +436,18 @@ def _names(names: Optional[Sequence[str]],
     if names is None:
         return None
     return check_class_names(names, f'ZegFormer {what}', allow_empty)
+
+
+def _clip_branch_templates(
+        clip_classifier: OptConfigType,
+        clip_templates: TemplatesType) -> Tuple[OptConfigType, TemplatesType]:
+    """Take the CLIP branch's templates out of an old-style classifier
+    config (``clip_classifier.templates``, deprecated), which wins over
+    ``clip_templates``."""
+    if not clip_classifier or 'templates' not in clip_classifier:
+        return clip_classifier, clip_templates
+    clip_classifier = ConfigDict(clip_classifier)
+    old = clip_classifier.pop('templates')
+    return clip_classifier, renamed_argument(
+        'ZegFormer', 'clip_classifier.templates', 'clip_templates', old,
+        clip_templates)

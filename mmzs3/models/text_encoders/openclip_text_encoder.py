@@ -72,6 +72,9 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
             dict(model_name=model_name, model_cfg=model_cfg))
         self._tokenizer = None
         self._memo: Dict[_MemoKey, Tensor] = {}
+        #: Counts :meth:`clear_memo` calls, so that holders of embeddings
+        #: (``VocabularyEncoder``) know when the weights changed.
+        self.memo_version = 0
         self.text_cache = TextEmbeddingCache(cache_dir)
         self._weights_digest: Optional[str] = None
         self._vocabulary: Tuple[str, ...] = ()
@@ -134,6 +137,7 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
     def clear_memo(self) -> None:
         """Forget memoised embeddings (call after changing the weights)."""
         self._memo.clear()
+        self.memo_version += 1
         self._weights_digest = None
         self._stale = True
 

@@ -12,6 +12,20 @@ from torch import Tensor
 FUSION_MODES = ('fused', 'seg', 'img', 'fuse_all')
 
 
+def segment_class_probs(seg_logits: Tensor) -> Tensor:
+    """Class probabilities of the segment branch alone (ZegFormer-seg).
+
+    Args:
+        seg_logits (Tensor): Segment-classifier logits with the no-object
+            logit last, shape (B, Q, K + 1).
+
+    Returns:
+        Tensor: ``softmax(seg_logits)`` without the no-object column,
+        shape (B, Q, K).
+    """
+    return seg_logits.softmax(dim=-1)[..., :-1]
+
+
 def fuse_class_probs(seg_logits: Tensor,
                      clip_logits: Optional[Tensor],
                      seen_mask: Tensor,
@@ -48,7 +62,7 @@ def fuse_class_probs(seg_logits: Tensor,
     if mode not in FUSION_MODES:
         raise ValueError(
             f'fusion mode must be one of {FUSION_MODES}, got {mode!r}')
-    p = seg_logits.softmax(dim=-1)[..., :-1]
+    p = segment_class_probs(seg_logits)
     if mode == 'seg':
         return p
     if clip_logits is None:

@@ -134,7 +134,7 @@ def test_check_dataset_zero_shot_train_split(tmp_path, capsys):
     Image.fromarray(label).save(osp.join(root, 'ann_dir', '001.png'))
     config = write_config(str(tmp_path), """
 train_dataloader = dict(dataset=dict(
-    _delete_=True, type='ZeroShotSegDataset', split='train',
+    _delete_=True, type='ZeroShotSegDataset', phase='train',
     seen_classes=('a', 'b'), unseen_classes=('c', 'd'),
     dataset=dict(type='BaseSegDataset', data_root='ROOT',
                  metainfo=dict(classes=('a', 'b', 'c', 'd')),

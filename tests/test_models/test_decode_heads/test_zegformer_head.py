@@ -74,12 +74,33 @@ def _features(batch=2, size=32):
             for c, s in ((8, 4), (16, 8), (32, 16), (64, 32))]
 
 
-def test_vocabulary_sets_class_count_and_weights():
+def _bound_state(head) -> tuple:
+    """What mmdet's head code reads the vocabulary from."""
+    return (head.cls_embed.text_embeddings, head.num_classes,
+            head.class_weight, head.loss_cls.class_weight)
+
+
+def test_loss_sees_its_vocabulary_and_nothing_outlives_the_call(
+        monkeypatch):
     head = _tiny_head(no_object_weight=0.25)
-    head.set_text_embeddings(torch.eye(8)[:3])
-    assert head.num_classes == head.out_channels == 3
-    assert head.class_weight == [1.0, 1.0, 1.0, 0.25]
-    assert head.loss_cls.class_weight == [1.0, 1.0, 1.0, 0.25]
+    before = _bound_state(head)
+    during = []
+    original = type(head).loss_by_feat
+
+    def spy(self, *args):
+        during.append(_bound_state(self))
+        return original(self, *args)
+
+    monkeypatch.setattr(type(head), 'loss_by_feat', spy)
+    text = torch.eye(8)[:3]
+    head.loss(_features(), text, _samples(), None)
+    weights = [1.0, 1.0, 1.0, 0.25]
+    assert during == [(text, 3, weights, weights)]
+    assert _bound_state(head) == before
+    # restored when the call fails, too
+    with pytest.raises(Exception):
+        head.loss(_features()[:1], text, _samples(), None)
+    assert _bound_state(head) == before
     with pytest.warns(UserWarning, match='no_object_weight'):
         ignored = _tiny_head(loss_cls=dict(type='mmdet.CrossEntropyLoss',
                                            class_weight=[1.0, 0.1]))
@@ -88,20 +109,40 @@ def test_vocabulary_sets_class_count_and_weights():
 
 def test_loss_and_per_query_predict():
     head = _tiny_head()
-    head.set_text_embeddings(torch.eye(8)[:3])
     samples = _samples()
-    losses = head.loss(_features(), samples, None)
+    losses = head.loss(_features(), torch.eye(8)[:3], samples, None)
     assert len(losses) == 6
     assert all(torch.isfinite(v) and v > 0 for v in losses.values())
     assert 'batch_input_shape' not in samples[0].metainfo  # not mutated
-    head.set_text_embeddings(torch.eye(8)[:5])
     metas = [dict(img_shape=(30, 28), pad_shape=(32, 32))] * 2
-    cls_logits, mask_logits = head.predict(_features(), metas, None)
+    cls_logits, mask_logits = head.predict_queries(_features(),
+                                                   torch.eye(8)[:5], metas)
     assert cls_logits.shape == (2, 6, 6)  # 5 classes + no-object
     assert mask_logits.shape == (2, 6, 32, 32)  # the padded input size
     crop = [dict(img_shape=torch.Size((64, 64)), pad_shape=(96, 96))]
-    _, crop_masks = head.predict(_features(batch=1, size=64), crop, None)
+    _, crop_masks = head.predict_queries(_features(batch=1, size=64),
+                                         torch.eye(8)[:5], crop)
     assert crop_masks.shape == (1, 6, 64, 64)  # slide: the crop size
+
+
+def test_predict_gives_class_maps_of_segment_or_given_query_probs():
+    head = _tiny_head()
+    head.eval()
+    text = torch.eye(8)[:5]
+    metas = [dict(img_shape=(32, 32), pad_shape=(32, 32))] * 2
+    with torch.no_grad():
+        cls_logits, mask_logits = head.predict_queries(_features(), text,
+                                                       metas)
+        maps = head.predict(_features(), text, metas, None)
+        uniform = head.predict(_features(), text, metas, None,
+                               lambda c, m: torch.full((2, 6, 5), 0.2))
+    probs = cls_logits.softmax(dim=-1)[..., :-1]
+    expected = torch.einsum('bqk,bqhw->bkhw', probs, mask_logits.sigmoid())
+    assert maps.shape == (2, 5, 32, 32)
+    torch.testing.assert_close(maps, expected)
+    # every class gets 0.2 of every mask
+    expected = 0.2 * mask_logits.sigmoid().sum(dim=1, keepdim=True)
+    torch.testing.assert_close(uniform, expected.expand(-1, 5, -1, -1))
 
 
 def _samples():
@@ -118,15 +159,15 @@ def _samples():
 
 def test_loss_under_float16_autocast_matches_float32():
     head = _tiny_head()
-    head.set_text_embeddings(torch.eye(8)[:3])
+    text = torch.eye(8)[:3]
     with torch.no_grad():  # mask logits far beyond float16's sigmoid range
         head.mask_embed[-1].weight.mul_(200.)
-    reference = head.loss(_features(), _samples(), None)
-    mask_logits = head(_features(), head._meta_samples(
+    reference = head.loss(_features(), text, _samples(), None)
+    mask_logits = head(_features(), text, head._meta_samples(
         [s.metainfo for s in _samples()]))[1]
     assert mask_logits.abs().max() > 20
     with torch.autocast('cpu', dtype=torch.float16):
-        losses = head.loss(_features(), _samples(), None)
+        losses = head.loss(_features(), text, _samples(), None)
     for key, value in reference.items():
         assert value.dtype == losses[key].dtype == torch.float32
         torch.testing.assert_close(losses[key], value, rtol=0.02, atol=0.02)

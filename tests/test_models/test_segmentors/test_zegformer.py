@@ -10,7 +10,9 @@ from mmseg.structures import SegDataSample
 
 from mmzs3.models.text_encoders.templates import get_templates
 from mmzs3.models.utils import CLIP_MEAN, CLIP_STD
-from .tiny_zegformer import ALL, SEEN, build_tiny_model, tiny_batch
+from mmzs3.registry import MODELS
+from .tiny_zegformer import (ALL, SEEN, build_tiny_model, tiny_batch,
+                             tiny_model_cfg)
 
 
 def _predict_logits(model, data) -> torch.Tensor:
@@ -34,9 +36,28 @@ def test_loss_keys_cover_every_decoder_layer():
     assert set(losses) == expected
     for name, value in losses.items():
         assert torch.isfinite(value) and value > 0, name
-    # the head was trained on the 3 seen names: K + 1 class weights
-    assert model.decode_head.num_classes == 3
-    assert model.decode_head.loss_cls.class_weight == [1.0, 1.0, 1.0, 0.1]
+
+
+def test_the_head_gets_the_active_vocabularys_embeddings(monkeypatch):
+    model = build_tiny_model()
+    given = []
+    head_loss = type(model.decode_head).loss
+
+    def spy(self, x, class_embeddings, *args):
+        given.append(class_embeddings)
+        return head_loss(self, x, class_embeddings, *args)
+
+    monkeypatch.setattr(type(model.decode_head), 'loss', spy)
+    model.train()
+    model(**model.data_preprocessor(tiny_batch(len(SEEN)), True),
+          mode='loss')
+    expected = model.text_encoder.encode(SEEN,
+                                         get_templates('imagenet_select'))
+    assert len(given) == 1
+    torch.testing.assert_close(given[0], expected)
+    assert model.num_classes == model.out_channels == len(SEEN)
+    model.eval()
+    assert model.num_classes == model.out_channels == len(ALL)
 
 
 def test_train_on_seen_names_then_predict_all_names():
@@ -44,11 +65,9 @@ def test_train_on_seen_names_then_predict_all_names():
     model.train()
     model(**model.data_preprocessor(tiny_batch(len(SEEN)), True),
           mode='loss')
-    assert model.decode_head.num_classes == len(SEEN)
     data = tiny_batch(len(ALL), batch=2)
     logits = _predict_logits(model, data)
     assert logits.shape == (2, len(ALL), 64, 64)
-    assert model.decode_head.num_classes == len(ALL)
     with torch.no_grad():
         tensor = model(**model.data_preprocessor(data, False),
                        mode='tensor')
@@ -88,7 +107,7 @@ def test_seen_classes_default_to_the_train_vocabulary():
 
 def test_unknown_seen_classes_warn_once_when_they_matter():
     """No seen classes and no train vocabulary: all classes unseen, and one
-    warning if gamma or the fused mode would have used them."""
+    warning if calibration_gamma or the fused mode would have used them."""
 
     def unseen_warnings(calls=1, **overrides):
         model = build_tiny_model(train_vocabulary=None, **overrides).eval()
@@ -101,19 +120,19 @@ def test_unknown_seen_classes_warn_once_when_they_matter():
 
     fused = unseen_warnings(calls=2)  # fused mode, gamma 0
     assert len(fused) == 1 and 'seen_classes=[...]' in fused[0]
-    assert len(unseen_warnings(with_clip=False, gamma=0.1)) == 1
+    assert len(unseen_warnings(with_clip=False, calibration_gamma=0.1)) == 1
     # nothing depends on the seen names, or they are known (even if none)
     assert unseen_warnings(with_clip=False) == []
-    assert unseen_warnings(test_mode='img') == []
-    assert unseen_warnings(gamma=0.1, seen_classes=[]) == []
+    assert unseen_warnings(fusion_mode='img') == []
+    assert unseen_warnings(calibration_gamma=0.1, seen_classes=[]) == []
 
 
 def test_gamma_is_subtracted_from_seen_maps_only():
     model = build_tiny_model(with_clip=False)
     data = tiny_batch(len(ALL), batch=1)
-    model.gamma = 0.0
+    model.calibration_gamma = 0.0
     plain = _predict_logits(model, data)
-    model.gamma = 0.25
+    model.calibration_gamma = 0.25
     calibrated = _predict_logits(model, data)
     offset = plain - calibrated
     expected = torch.tensor([0.25, 0.0, 0.25, 0.0, 0.25])
@@ -145,16 +164,16 @@ def test_one_step_trains_the_head_and_leaves_clip_frozen():
 def test_fused_mode_differs_from_seg_mode():
     model = build_tiny_model()
     data = tiny_batch(len(ALL), batch=1)
-    assert model.test_mode == 'fused'
+    assert model.fusion_mode == 'fused'
     fused = _predict_logits(model, data)
-    model.test_mode = 'seg'
+    model.fusion_mode = 'seg'
     seg = _predict_logits(model, data)
     assert fused.shape == seg.shape == (1, len(ALL), 64, 64)
     assert not torch.allclose(fused, seg, rtol=1e-3, atol=0)
 
 
 def test_clip_branch_gets_clip_templates_and_clip_inputs(monkeypatch):
-    model = build_tiny_model(test_mode='img')
+    model = build_tiny_model(fusion_mode='img')
     seen = {}
 
     def fake_clip(clip_images, mask_logits, text_embeddings):
@@ -195,11 +214,38 @@ def test_slide_with_one_full_crop_matches_whole():
     assert torch.isfinite(crops).all()
 
 
-def test_test_mode_needs_a_clip_classifier():
+def test_fusion_mode_needs_a_clip_classifier():
     with pytest.raises(ValueError, match='clip_classifier'):
-        build_tiny_model(with_clip=False, test_mode='fused')
-    with pytest.raises(ValueError, match='test_mode'):
-        build_tiny_model(test_mode='average')
+        build_tiny_model(with_clip=False, fusion_mode='fused')
+    with pytest.raises(ValueError, match='fusion_mode'):
+        build_tiny_model(fusion_mode='average')
+
+
+@pytest.mark.parametrize('old, new, value', [
+    ('test_mode', 'fusion_mode', 'img'),
+    ('gamma', 'calibration_gamma', 0.25),
+])
+def test_renamed_keys_still_work_with_one_warning(old, new, value):
+    with pytest.warns(FutureWarning) as caught:
+        model = build_tiny_model(**{old: value})
+    renamed = [w for w in caught if repr(old) in str(w.message)]
+    assert len(renamed) == 1 and repr(new) in str(renamed[0].message)
+    assert getattr(model, new) == value
+    assert not hasattr(model, old)
+
+
+def test_clip_templates_moved_from_the_clip_classifier_config():
+    cfg = tiny_model_cfg()
+    cfg.clip_classifier.templates = 'single'
+    with pytest.warns(FutureWarning, match='clip_classifier.templates'):
+        model = MODELS.build(cfg)
+    assert model.vocabulary_encoder.templates['clip'] == get_templates(
+        'single')
+    assert not hasattr(model.clip_classifier, 'templates')
+    default = build_tiny_model()
+    assert default.vocabulary_encoder.templates == dict(
+        segment=get_templates('imagenet_select'),
+        clip=get_templates('clip_select'))
 
 
 def test_missing_vocabulary_is_a_clear_error():

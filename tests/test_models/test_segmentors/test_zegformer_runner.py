@@ -63,7 +63,7 @@ def test_train_and_validate_with_vocabulary_hook(tiny_seg_dataset,
     assert segmentor.test_vocabulary == VAL_NAMES
     segmentor.eval()
     assert segmentor.seen_mask().tolist() == [True, False, True, True, True]
-    assert segmentor.decode_head.num_classes == len(VAL_NAMES)
+    assert segmentor.num_classes == segmentor.out_channels == len(VAL_NAMES)
 
 
 def test_checkpoint_hook_saves_the_best_hiou(tiny_seg_dataset, tmp_path):

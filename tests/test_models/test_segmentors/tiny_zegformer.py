@@ -50,10 +50,10 @@ def tiny_model_cfg(with_clip: bool = True) -> ConfigDict:
                             templates='imagenet_select')
     if with_clip:
         cfg.clip_classifier = dict(tiny_clip_cfg('CLIPSegmentClassifier'),
-                                   templates='clip_select', chunk_size=4)
+                                   chunk_size=4)
     else:
         cfg.clip_classifier = None
-        cfg.test_mode = 'seg'
+        cfg.fusion_mode = 'seg'
     cfg.train_vocabulary = SEEN
     cfg.test_vocabulary = ALL
     return cfg

@@ -165,7 +165,6 @@ def eval_models_and_image(*models):
     """Put the models in eval mode; a seeded 64x64 image and its metas."""
     for model in models:
         model.eval()
-        model._apply_vocabulary()
     torch.manual_seed(4)
     inputs = torch.randn(1, 3, 64, 64)
     return inputs, [dict(img_shape=(64, 64), pad_shape=(64, 64))]
@@ -179,8 +178,8 @@ def test_fast_mode_shares_clip_of_diverse_queries():
     seen = fast.seen_mask()
     counts = count_crops(fast.clip_classifier)
     with torch.no_grad():
-        probs = fast._query_probs(inputs, cls_logits, masks, metas, seen)
-        clip = exact._clip_logits(inputs, masks, metas)
+        probs = fast.query_probs(inputs, cls_logits, masks, metas, seen)
+        clip = exact.clip_logits(inputs, masks, metas)
     assert counts == [2]  # queries 0 and 2; 1 was passed over
     fused = fuse_class_probs(cls_logits[:, :3], clip[:, [0, 0, 2]], seen)
     torch.testing.assert_close(probs[0, :3], fused[0], atol=1e-6, rtol=0)
