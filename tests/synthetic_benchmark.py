@@ -22,7 +22,8 @@ TINY_ARGS = dict(
     captions_per_class=1,
     val_captions_per_class=1,
     crop_size=32,
-    masked_fraction=0.5)
+    masked_fraction=0.5,
+    max_mask_stride=12)
 
 
 def load_tool(relative_path: str) -> ModuleType:

@@ -50,6 +50,20 @@ def test_shape_vertices_of_a_square(generator):
         generator.shape_vertices('hexagon', (0, 0), 1.0, 0.0)
 
 
+def test_coarse_mask_rounds_corners_like_a_stride_4_head(generator):
+    # An 8 x 8 square on the stride-4 grid: its block averages are 1 on the
+    # 2 x 2 central blocks. Upsampled bilinearly (half-pixel centres), a
+    # corner pixel gets 0.625 * 0.625 = 0.39 < 0.5 and is cut; an edge
+    # pixel next to it gets 0.625 * 0.875 = 0.55 and stays.
+    square = np.zeros((16, 16), bool)
+    square[4:12, 4:12] = True
+    expected = square.copy()
+    for row, col in ((4, 4), (4, 11), (11, 4), (11, 11)):
+        expected[row, col] = False
+    np.testing.assert_array_equal(generator.coarse_mask(square, 4), expected)
+    np.testing.assert_array_equal(generator.coarse_mask(square, 1), square)
+
+
 def test_same_seed_same_bytes(tmp_path, generator, tiny_benchmark):
     again = str(tmp_path / 'again')
     generator.generate(again, **TINY_ARGS)
