@@ -6,7 +6,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmzs3.utils import enable_safe_io
-from mmzs3.utils.launch import (load_config, set_local_rank,
+from mmzs3.utils.launch import (load_config, parse_with_launcher,
                                 setup_cpu_distributed)
 
 
@@ -29,15 +29,7 @@ def parse_args() -> argparse.Namespace:
         nargs='+',
         action=DictAction,
         help='override config settings, as key=value pairs')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    set_local_rank(args.local_rank)
-    return args
+    return parse_with_launcher(parser)
 
 
 def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:

@@ -7,8 +7,9 @@ from mmengine.runner import Runner
 
 from mmzs3.registry import RUNNERS
 from mmzs3.utils import enable_safe_io
-from mmzs3.utils.launch import (check_amp_device, load_config, set_amp,
-                                set_local_rank, setup_cpu_distributed)
+from mmzs3.utils.launch import (check_amp_device, load_config,
+                                parse_with_launcher, set_amp,
+                                setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -33,15 +34,7 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override config settings, as key=value pairs (lists: '
         'key="[a,b]" or key=a,b; no white space)')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    set_local_rank(args.local_rank)
-    return args
+    return parse_with_launcher(parser)
 
 
 def main() -> None:

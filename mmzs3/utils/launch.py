@@ -134,3 +134,24 @@ def set_local_rank(local_rank: Optional[int]) -> None:
     """Export ``LOCAL_RANK`` for launchers that pass it as an argument."""
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(local_rank or 0)
+
+
+def parse_with_launcher(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add the launcher arguments of mmengine's tools, parse, and export
+    ``LOCAL_RANK`` (:func:`set_local_rank`).
+
+    Args:
+        parser (argparse.ArgumentParser): A tool's parser.
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    set_local_rank(args.local_rank)
+    return args

@@ -105,7 +105,36 @@ def drop_vocabulary_kwargs(owner: str, loss_cls: ConfigType,
             f'{owner}: ignoring {", ".join(dropped)}; the vocabulary decides '
             'the number of classes and their loss weights (set '
             'no_object_weight for the no-object class). Remove these keys '
-            'to silence this warning.', UserWarning, stacklevel=3)
+            'to silence this warning.', UserWarning, stacklevel=4)
+    return loss_cls
+
+
+def mask_head_loss_cls(owner: str, loss_cls: OptConfigType,
+                       default: dict, no_object_weight: float,
+                       kwargs: dict) -> ConfigDict:
+    """Check a mask head's keyword arguments and build its ``loss_cls``.
+
+    Arguments of mmseg's per-pixel heads are an error
+    (:func:`reject_pixel_head_kwargs`); the class-count arguments of its
+    mask heads are dropped with one warning (:func:`drop_vocabulary_kwargs`).
+
+    Args:
+        owner (str): Class name used in messages.
+        loss_cls (dict, optional): The classification loss config, merged
+            into ``default``.
+        default (dict): The default classification loss config.
+        no_object_weight (float): Loss weight of the no-object class.
+        kwargs (dict): The head's other keyword arguments (edited in
+            place).
+
+    Returns:
+        ConfigDict: The loss config, with the no-object weight as its
+        placeholder class weight (a call's vocabulary extends it).
+    """
+    reject_pixel_head_kwargs(owner, kwargs)
+    loss_cls = drop_vocabulary_kwargs(owner, merged_config(loss_cls, default),
+                                      kwargs)
+    loss_cls.class_weight = [no_object_weight]
     return loss_cls
 
 

@@ -5,8 +5,8 @@ from mmseg.models.decode_heads import MaskFormerHead
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
-from .head_config import (build_text_classifier, drop_vocabulary_kwargs,
-                          merged_config, reject_pixel_head_kwargs)
+from .head_config import (build_text_classifier, mask_head_loss_cls,
+                          merged_config)
 from .head_defaults import (LOSS_CLS, LOSS_DICE, LOSS_MASK, NO_OBJECT_WEIGHT,
                             PIXEL_DECODER, POSITIONAL_ENCODING, TRAIN_CFG,
                             TRANSFORMER_DECODER)
@@ -94,10 +94,8 @@ class ZegFormerHead(OpenVocabularyHeadMixin, MaskFormerHead):
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  **kwargs) -> None:
-        reject_pixel_head_kwargs(type(self).__name__, kwargs)
-        loss_cls = drop_vocabulary_kwargs(
-            type(self).__name__, merged_config(loss_cls, LOSS_CLS), kwargs)
-        loss_cls.class_weight = [no_object_weight]
+        loss_cls = mask_head_loss_cls(type(self).__name__, loss_cls,
+                                      LOSS_CLS, no_object_weight, kwargs)
         super().__init__(
             num_classes=0,
             align_corners=align_corners,

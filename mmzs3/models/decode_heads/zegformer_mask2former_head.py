@@ -3,8 +3,7 @@ from mmseg.models.decode_heads import Mask2FormerHead
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
-from .head_config import (build_text_classifier, drop_vocabulary_kwargs,
-                          merged_config, reject_pixel_head_kwargs)
+from .head_config import build_text_classifier, mask_head_loss_cls
 from .head_defaults import LOSS_CLS, NO_OBJECT_WEIGHT
 from .open_vocabulary_head_mixin import OpenVocabularyHeadMixin
 
@@ -66,10 +65,8 @@ class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
                  ignore_index: int = 255,
                  align_corners: bool = False,
                  **kwargs) -> None:
-        reject_pixel_head_kwargs(type(self).__name__, kwargs)
-        loss_cls = drop_vocabulary_kwargs(
-            type(self).__name__, merged_config(loss_cls, LOSS_CLS), kwargs)
-        loss_cls.class_weight = [no_object_weight]
+        loss_cls = mask_head_loss_cls(type(self).__name__, loss_cls,
+                                      LOSS_CLS, no_object_weight, kwargs)
         super().__init__(
             num_classes=0,
             align_corners=align_corners,
