@@ -2,8 +2,8 @@
 """Bad CLIP weights fail fast and clearly; bad checkpoints are refused.
 
 docs/reliability.md states one time bound: a missing or unusable CLIP
-weight path must fail in under 2 seconds when offline, i.e. without a retry loop
-against the hub. The bound is asserted as stated; each case does no real
+weight path must fail in under 2 seconds when offline, i.e. without a retry
+loop against the hub. The bound is asserted as stated; each case does no real
 work (a tiny model, a file check, no network), so it normally takes a few
 milliseconds and 2 s leaves a wide margin on a loaded machine.
 """
