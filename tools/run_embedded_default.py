@@ -591,8 +591,9 @@ def format_time_table(seconds: Dict[str, float],
             branches = [sum(seconds.get(s, 0.0) for s in side)
                         for side in (left, right)]
             total -= min(branches)
-    note = ' (side-by-side stages counted once)' if side_by_side else ''
-    lines.append(f'| total{note} | {total / 60:.1f} |')
+    lines.append(f'| total | {total / 60:.1f} |')
+    if side_by_side:
+        lines.append('\nSide-by-side stages are counted once in the total.')
     return '\n'.join(lines)
 
 

@@ -133,3 +133,18 @@ def test_dataset_base_lists_the_benchmark_split():
         osp.join(REPO_ROOT, 'configs/_base_/datasets/synthetic_shapes.py'))
     assert tuple(cfg.synthetic_seen_classes) == SYNTHETIC_SEEN_CLASSES
     assert tuple(cfg.synthetic_unseen_classes) == SYNTHETIC_UNSEEN_CLASSES
+
+
+def test_time_table_counts_side_by_side_stages_once():
+    script = load_script()
+    seconds = dict(data=60, clip=240, backbone=120, zegformer=300,
+                   evaluate=60, baseline=330, results=6)
+    # one after the other: the sum, 1116 s; side by side: data + the
+    # longer pretraining + the longer of ZegFormer (training and
+    # evaluation, 360 s) and the baseline (330 s) + results = 666 s
+    assert '| total | 18.6 |' in script.format_time_table(seconds)
+    side = script.format_time_table(seconds, side_by_side=True)
+    assert '| total | 11.1 |' in side
+    assert 'counted once' in side
+    assert script.job_cores(None, 2) == []
+    assert script.job_cores(0, 1) == []
