@@ -7,13 +7,8 @@
 # attention on CUDA tensors: training on a GPU needs an mmcv built with
 # CUDA ops (the pure-PyTorch path is used on the CPU only).
 _base_ = './zegformer_r50_coco.py'
-attention = dict(
-    embed_dims=256,
-    num_heads=8,
-    attn_drop=0.0,
-    proj_drop=0.0,
-    dropout_layer=None,
-    batch_first=True)
+# Mask2Former's decoder attention has no dropout (mmcv's defaults).
+attention = dict(embed_dims=256, num_heads=8, batch_first=True)
 model = dict(
     decode_head=dict(
         _delete_=True,
@@ -61,21 +56,10 @@ model = dict(
             layer_cfg=dict(
                 self_attn_cfg=attention,
                 cross_attn_cfg=attention,
-                ffn_cfg=dict(
-                    embed_dims=256,
-                    feedforward_channels=2048,
-                    num_fcs=2,
-                    act_cfg=dict(type='ReLU', inplace=True),
-                    ffn_drop=0.0,
-                    dropout_layer=None,
-                    add_identity=True)),
+                # mmcv's FFN defaults otherwise: 2 layers, ReLU, no dropout
+                ffn_cfg=dict(embed_dims=256, feedforward_channels=2048)),
             init_cfg=None),
-        text_classifier=dict(
-            type='SegmentTextClassifier',
-            in_channels=256,
-            temperature=0.01,
-            learnable_temperature=False),
-        no_object_weight=0.1,
+        # text_classifier and no_object_weight: ZegFormer's defaults.
         loss_cls=dict(
             type='mmdet.CrossEntropyLoss',
             use_sigmoid=False,
@@ -90,7 +74,6 @@ model = dict(
             type='mmdet.DiceLoss',
             use_sigmoid=True,
             activate=True,
-            reduction='mean',
             naive_dice=True,
             eps=1.0,
             loss_weight=5.0),

@@ -45,6 +45,8 @@ from torchvision.ops import roi_align
 
 import mmzs3  # noqa: F401  (registers mmzs3's modules)
 from mmzs3.datasets.splits import get_split
+from mmzs3.models.decode_heads.head_config import with_head_defaults
+from mmzs3.models.decode_heads.head_defaults import MASK_HEAD_DEFAULTS
 from mmzs3.models.text_encoders import get_templates
 from mmzs3.models.utils import (calibrate_seen, fuse_class_probs,
                                 masks_to_boxes, semantic_inference)
@@ -565,6 +567,10 @@ def maskformer_twin(cfg: Config, num_classes: int) -> dict:
     """The model config with mmseg's ``MaskFormerHead`` (linear classifier
     over ``num_classes`` + no-object) instead of ``ZegFormerHead``."""
     head = copy.deepcopy(cfg.model.decode_head)
+    head.update(
+        with_head_defaults(
+            {key: head.get(key)
+             for key in MASK_HEAD_DEFAULTS}))
     head.type = 'MaskFormerHead'
     no_object = head.pop('no_object_weight', 0.1)
     head.pop('text_classifier', None)

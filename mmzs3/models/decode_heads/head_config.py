@@ -16,7 +16,7 @@ from torch import nn
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import ConfigType, OptConfigType
-from .head_defaults import TEXT_CLASSIFIER
+from .head_defaults import LOSS_CLS, MASK_HEAD_DEFAULTS, TEXT_CLASSIFIER
 
 #: Arguments of mmseg's/mmdet's mask heads that the vocabulary decides.
 VOCABULARY_KWARGS = ('num_classes', 'num_things_classes', 'num_stuff_classes')
@@ -58,6 +58,24 @@ def merged_config(cfg: Union[OptConfigType, list],
     merged = Config._merge_a_into_b(
         dict(cfg=cfg), dict(cfg=copy.deepcopy(default)))
     return ConfigDict(merged['cfg'])
+
+
+def with_head_defaults(sub_configs: dict) -> dict:
+    """Sub-configs of a mask head merged into ``ZegFormerHead``'s defaults.
+
+    Args:
+        sub_configs (dict): Keys of ``MASK_HEAD_DEFAULTS``
+            (``pixel_decoder``, ``loss_mask``, ...), each a partial config
+            or None.
+
+    Returns:
+        dict: The same keys, each merged into its default
+        (:func:`merged_config`).
+    """
+    return {
+        key: merged_config(cfg, MASK_HEAD_DEFAULTS[key])
+        for key, cfg in sub_configs.items()
+    }
 
 
 def build_text_classifier(cfg: OptConfigType, in_channels: int) -> nn.Module:
@@ -109,33 +127,35 @@ def drop_vocabulary_kwargs(owner: str, loss_cls: ConfigType,
     return loss_cls
 
 
-def mask_head_loss_cls(owner: str, loss_cls: OptConfigType,
-                       default: dict, no_object_weight: float,
-                       kwargs: dict) -> ConfigDict:
-    """Check a mask head's keyword arguments and build its ``loss_cls``.
+def mask_head_kwargs(owner: str, loss_cls: OptConfigType,
+                     no_object_weight: float, kwargs: dict) -> dict:
+    """The keyword arguments of the mmdet mask head under a ZegFormer head.
 
     Arguments of mmseg's per-pixel heads are an error
     (:func:`reject_pixel_head_kwargs`); the class-count arguments of its
-    mask heads are dropped with one warning (:func:`drop_vocabulary_kwargs`).
+    mask heads are dropped with one warning (:func:`drop_vocabulary_kwargs`)
+    and replaced by zero, since each call's vocabulary sets the count.
 
     Args:
         owner (str): Class name used in messages.
         loss_cls (dict, optional): The classification loss config, merged
-            into ``default``.
-        default (dict): The default classification loss config.
+            into ``LOSS_CLS``.
         no_object_weight (float): Loss weight of the no-object class.
         kwargs (dict): The head's other keyword arguments (edited in
             place).
 
     Returns:
-        ConfigDict: The loss config, with the no-object weight as its
-        placeholder class weight (a call's vocabulary extends it).
+        dict: ``kwargs`` with zero class counts and ``loss_cls``, whose
+        placeholder class weight is the no-object weight (a call's
+        vocabulary extends it).
     """
     reject_pixel_head_kwargs(owner, kwargs)
-    loss_cls = drop_vocabulary_kwargs(owner, merged_config(loss_cls, default),
+    loss_cls = drop_vocabulary_kwargs(owner, merged_config(loss_cls, LOSS_CLS),
                                       kwargs)
     loss_cls.class_weight = [no_object_weight]
-    return loss_cls
+    return dict(
+        kwargs, **{key: 0
+                   for key in VOCABULARY_KWARGS}, loss_cls=loss_cls)
 
 
 def reject_pixel_head_kwargs(owner: str, kwargs: dict) -> None:

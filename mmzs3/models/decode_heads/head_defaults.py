@@ -84,6 +84,15 @@ TRAIN_CFG = dict(
             dict(type='mmdet.DiceCost', weight=1.0, pred_act=True, eps=1.0)
         ]),
     sampler=dict(type='mmdet.MaskPseudoSampler'))
+#: ``ZegFormerHead``'s sub-configs and their defaults.
+MASK_HEAD_DEFAULTS = dict(
+    pixel_decoder=PIXEL_DECODER,
+    transformer_decoder=TRANSFORMER_DECODER,
+    positional_encoding=POSITIONAL_ENCODING,
+    loss_cls=LOSS_CLS,
+    loss_mask=LOSS_MASK,
+    loss_dice=LOSS_DICE,
+    train_cfg=TRAIN_CFG)
 #: The per-pixel baseline's loss: mmseg's softmax cross-entropy, weight 1,
 #: averaged over the non-ignored pixels like ``F.cross_entropy``.
 PIXEL_LOSS_DECODE = dict(

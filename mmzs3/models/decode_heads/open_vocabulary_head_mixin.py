@@ -18,8 +18,9 @@ from mmseg.structures import SegDataSample
 from mmseg.utils import seg_data_to_instance_data
 from torch import Tensor
 
-from mmzs3.utils.typing_utils import ConfigType, SampleList
+from mmzs3.utils.typing_utils import ConfigType, OptConfigType, SampleList
 from ..utils import segment_class_probs, semantic_inference
+from .head_config import build_text_classifier
 
 #: ``query_probs(cls_logits, mask_logits) -> class probabilities``, shapes
 #: (B, Q, K + 1), (B, Q, H, W) -> (B, Q, K).
@@ -72,6 +73,22 @@ class OpenVocabularyHeadMixin:
     (``class_embeddings``, shape (K, D)); the head keeps none between
     calls.
     """
+
+    def _init_text_classifier(self, text_classifier: OptConfigType,
+                              in_channels: int,
+                              no_object_weight: float) -> None:
+        """Replace mmdet's closed-set ``cls_embed`` by a segment classifier.
+
+        Args:
+            text_classifier (dict, optional): Classifier config, merged into
+                ``TEXT_CLASSIFIER``.
+            in_channels (int): Default for the classifier's
+                ``in_channels``: the decoder's channels.
+            no_object_weight (float): Cross-entropy weight of the
+                no-object class.
+        """
+        self.no_object_weight = no_object_weight
+        self.cls_embed = build_text_classifier(text_classifier, in_channels)
 
     @contextmanager
     def _vocabulary_bound(self, class_embeddings: Tensor) -> Iterator[None]:

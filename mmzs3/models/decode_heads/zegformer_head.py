@@ -5,11 +5,8 @@ from mmseg.models.decode_heads import MaskFormerHead
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
-from .head_config import (build_text_classifier, mask_head_loss_cls,
-                          merged_config)
-from .head_defaults import (LOSS_CLS, LOSS_DICE, LOSS_MASK, NO_OBJECT_WEIGHT,
-                            PIXEL_DECODER, POSITIONAL_ENCODING, TRAIN_CFG,
-                            TRANSFORMER_DECODER)
+from .head_config import mask_head_kwargs, with_head_defaults
+from .head_defaults import NO_OBJECT_WEIGHT
 from .open_vocabulary_head_mixin import OpenVocabularyHeadMixin
 
 
@@ -63,11 +60,9 @@ class ZegFormerHead(OpenVocabularyHeadMixin, MaskFormerHead):
             class. Defaults to ``NO_OBJECT_WEIGHT`` (0.1).
         train_cfg (dict, optional): Assigner and sampler, merged into
             ``TRAIN_CFG``. Defaults to None.
-        ignore_index (int): Label ignored in the ground truth.
-            Defaults to 255.
-        align_corners (bool): Kept for mmseg's segmentor. Defaults to False.
-        **kwargs: Other arguments of mmdet's ``MaskFormerHead``
-            (``enforce_decoder_input_project``, ``test_cfg``,
+        **kwargs: Other arguments of mmseg's ``MaskFormerHead``
+            (``ignore_index``, default 255; ``align_corners``, default False)
+            and of mmdet's (``enforce_decoder_input_project``, ``test_cfg``,
             ``init_cfg``, ...); ``num_classes``, ``num_things_classes`` and
             ``num_stuff_classes`` are ignored with a warning, and the
             arguments of mmseg's per-pixel heads (``channels``,
@@ -91,31 +86,22 @@ class ZegFormerHead(OpenVocabularyHeadMixin, MaskFormerHead):
                  loss_dice: OptConfigType = None,
                  no_object_weight: float = NO_OBJECT_WEIGHT,
                  train_cfg: OptConfigType = None,
-                 ignore_index: int = 255,
-                 align_corners: bool = False,
                  **kwargs) -> None:
-        loss_cls = mask_head_loss_cls(type(self).__name__, loss_cls,
-                                      LOSS_CLS, no_object_weight, kwargs)
+        sub_configs = with_head_defaults(
+            dict(
+                pixel_decoder=pixel_decoder,
+                transformer_decoder=transformer_decoder,
+                positional_encoding=positional_encoding,
+                loss_mask=loss_mask,
+                loss_dice=loss_dice,
+                train_cfg=train_cfg))
         super().__init__(
-            num_classes=0,
-            align_corners=align_corners,
-            ignore_index=ignore_index,
             in_channels=list(in_channels),
             feat_channels=feat_channels,
             out_channels=out_channels,
-            num_things_classes=0,
-            num_stuff_classes=0,
             num_queries=num_queries,
-            pixel_decoder=merged_config(pixel_decoder, PIXEL_DECODER),
-            transformer_decoder=merged_config(transformer_decoder,
-                                              TRANSFORMER_DECODER),
-            positional_encoding=merged_config(positional_encoding,
-                                              POSITIONAL_ENCODING),
-            loss_cls=loss_cls,
-            loss_mask=merged_config(loss_mask, LOSS_MASK),
-            loss_dice=merged_config(loss_dice, LOSS_DICE),
-            train_cfg=merged_config(train_cfg, TRAIN_CFG),
-            **kwargs)
-        self.no_object_weight = no_object_weight
-        self.cls_embed = build_text_classifier(text_classifier,
-                                               feat_channels)
+            **sub_configs,
+            **mask_head_kwargs(
+                type(self).__name__, loss_cls, no_object_weight, kwargs))
+        self._init_text_classifier(text_classifier, feat_channels,
+                                   no_object_weight)

@@ -3,8 +3,8 @@ from mmseg.models.decode_heads import Mask2FormerHead
 
 from mmzs3.registry import MODELS
 from mmzs3.utils.typing_utils import OptConfigType
-from .head_config import build_text_classifier, mask_head_loss_cls
-from .head_defaults import LOSS_CLS, NO_OBJECT_WEIGHT
+from .head_config import mask_head_kwargs
+from .head_defaults import NO_OBJECT_WEIGHT
 from .open_vocabulary_head_mixin import OpenVocabularyHeadMixin
 
 
@@ -40,10 +40,9 @@ class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
             ``text_dim`` to the text encoder's width. Defaults to None.
         no_object_weight (float): Cross-entropy weight of the no-object
             class. Defaults to ``NO_OBJECT_WEIGHT`` (0.1).
-        ignore_index (int): Label ignored in the ground truth.
-            Defaults to 255.
-        align_corners (bool): Kept for mmseg's segmentor. Defaults to False.
-        **kwargs: The structural arguments of mmdet's ``Mask2FormerHead``
+        **kwargs: The arguments of mmseg's ``Mask2FormerHead``
+            (``ignore_index``, default 255; ``align_corners``, default False)
+            and the structural ones of mmdet's
             (``in_channels``, ``out_channels``, ``num_queries``,
             ``num_transformer_feat_level``, ``pixel_decoder``,
             ``transformer_decoder``, ``positional_encoding``,
@@ -62,20 +61,10 @@ class ZegFormerMask2FormerHead(OpenVocabularyHeadMixin, Mask2FormerHead):
                  loss_cls: OptConfigType = None,
                  text_classifier: OptConfigType = None,
                  no_object_weight: float = NO_OBJECT_WEIGHT,
-                 ignore_index: int = 255,
-                 align_corners: bool = False,
                  **kwargs) -> None:
-        loss_cls = mask_head_loss_cls(type(self).__name__, loss_cls,
-                                      LOSS_CLS, no_object_weight, kwargs)
         super().__init__(
-            num_classes=0,
-            align_corners=align_corners,
-            ignore_index=ignore_index,
             feat_channels=feat_channels,
-            num_things_classes=0,
-            num_stuff_classes=0,
-            loss_cls=loss_cls,
-            **kwargs)
-        self.no_object_weight = no_object_weight
-        self.cls_embed = build_text_classifier(text_classifier,
-                                               feat_channels)
+            **mask_head_kwargs(
+                type(self).__name__, loss_cls, no_object_weight, kwargs))
+        self._init_text_classifier(text_classifier, feat_channels,
+                                   no_object_weight)

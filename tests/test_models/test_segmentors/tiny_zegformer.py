@@ -35,17 +35,21 @@ def tiny_model_cfg(with_clip: bool = True) -> ConfigDict:
         osp.join(REPO_ROOT, 'configs/_base_/models/zegformer_r50.py')).model
     cfg.backbone.update(depth=18, base_channels=16, stem_channels=16,
                         init_cfg=None)
-    head = cfg.decode_head
-    head.update(in_channels=[16, 32, 64, 128], feat_channels=32,
-                out_channels=32, num_queries=10)
-    head.pixel_decoder.norm_cfg.num_groups = 8  # 1x1 res5 in 32px crops
-    head.transformer_decoder.num_layers = 2
-    layer = head.transformer_decoder.layer_cfg
-    for attn in (layer.self_attn_cfg, layer.cross_attn_cfg):
-        attn.update(embed_dims=32, num_heads=2)
-    layer.ffn_cfg.update(embed_dims=32, feedforward_channels=64)
-    head.positional_encoding.num_feats = 16
-    head.text_classifier.update(in_channels=32, text_dim=16)
+    attention = dict(embed_dims=32, num_heads=2)
+    cfg.decode_head.update(
+        in_channels=[16, 32, 64, 128],
+        feat_channels=32,
+        out_channels=32,
+        num_queries=10,
+        pixel_decoder=dict(norm_cfg=dict(num_groups=8)),  # 1x1 res5, 32 px
+        transformer_decoder=dict(
+            num_layers=2,
+            layer_cfg=dict(
+                self_attn_cfg=attention,
+                cross_attn_cfg=attention,
+                ffn_cfg=dict(embed_dims=32, feedforward_channels=64))),
+        positional_encoding=dict(num_feats=16),
+        text_classifier=dict(in_channels=32, text_dim=16))
     cfg.text_encoder = dict(tiny_clip_cfg('OpenCLIPTextEncoder'),
                             templates='imagenet_select')
     if with_clip:
