@@ -40,6 +40,7 @@ if __name__ == '__main__':
         license='Apache License 2.0',
         packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
         include_package_data=True,
+        package_data={'mmzs3': ['datasets/splits/*.tsv']},
         python_requires='>=3.8',
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={
