@@ -64,21 +64,20 @@ def _encoder() -> OpenCLIPTextEncoder:
 
 
 @pytest.mark.parametrize('names,message', [
-    ([], 'vocabulary is empty'),
-    (['cat', ''], r"vocabulary\[1\]: '' is an empty name"),
-    (['cat', ' \t'], r"vocabulary\[1\]: ' \\t' is an empty name"),
-    (['cat', 'dog', 'cat'], r"vocabulary\[2\]: 'cat' repeats vocabulary\[0\]"),
+    (['cat', ''], r"names\[1\]: '' is an empty name"),
+    (['cat', ' \t'], r"names\[1\]: ' \\t' is an empty name"),
+    (['cat', 'dog', 'cat'], r"names\[2\]: 'cat' repeats names\[0\]"),
     (['\ufeffcat', 'dog'], 'byte-order mark'),
     (['cat\r', 'dog'], 'white space at either end'),
-    (['cat', ' dog'], r"vocabulary\[1\]: ' dog' has white space"),
-    (['cat', 3], r'vocabulary\[1\]: 3 is not a string'),
+    (['cat', ' dog'], r"names\[1\]: ' dog' has white space"),
+    (['cat', 3], r'names\[1\]: 3 is not a string'),
     ('cat', 'must be a list of names'),
 ])
 def test_text_encoder_rejects_bad_names_before_tokenizing(names, message):
     encoder = _encoder()
     encoder._tokenizer = lambda *a: pytest.fail('tokenizer reached')
     with pytest.raises(ValueError, match=message):
-        encoder.set_vocabulary(names)
+        encoder.encode(names)
 
 
 def test_names_longer_than_context_are_truncated():

@@ -41,8 +41,6 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
             Defaults to None.
         templates (str | Sequence[str]): Template set name or list.
             Defaults to 'imagenet_select'.
-        vocabulary (Sequence[str], optional): Initial active class names.
-            Defaults to None.
         chunk_size (int): Sentences encoded per forward of the tower.
             Defaults to 256.
         cache_dir (bool | str, optional): On-disk embedding cache
@@ -58,7 +56,6 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
                  pretrained: Optional[str] = None,
                  model_cfg: Optional[dict] = None,
                  templates: TemplatesType = 'imagenet_select',
-                 vocabulary: Optional[Sequence[str]] = None,
                  chunk_size: int = 256,
                  cache_dir: CacheDirType = None,
                  init_cfg=None) -> None:
@@ -77,15 +74,7 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
         self.memo_version = 0
         self.text_cache = TextEmbeddingCache(cache_dir)
         self._weights_digest: Optional[str] = None
-        self._vocabulary: Tuple[str, ...] = ()
-        self._stale = True
-        self.register_buffer(
-            'class_embeddings',
-            torch.zeros(0, self.embed_dim),
-            persistent=False)
         self.register_load_state_dict_pre_hook(self._on_load_state_dict)
-        if vocabulary is not None:
-            self.set_vocabulary(vocabulary)
 
     @staticmethod
     def embed_dim_of(cfg: dict) -> int:
@@ -117,9 +106,9 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
         return int(model_cfg['embed_dim'])
 
     @property
-    def vocabulary(self) -> Tuple[str, ...]:
-        """tuple[str]: The active class names."""
-        return self._vocabulary
+    def device(self) -> torch.device:
+        """torch.device: Where the tower's weights live."""
+        return next(self.model.parameters()).device
 
     @property
     def tokenizer(self):
@@ -139,38 +128,6 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
         self._memo.clear()
         self.memo_version += 1
         self._weights_digest = None
-        self._stale = True
-
-    def set_vocabulary(self, names: Sequence[str]) -> None:
-        """Set the active class names; embeddings are computed lazily.
-
-        Args:
-            names (Sequence[str]): Class names (``', '`` separates
-                synonyms).
-
-        Raises:
-            ValueError: If ``names`` breaks the naming rule of
-                :func:`mmzs3.utils.check_class_names`.
-        """
-        names = check_class_names(names, 'vocabulary')
-        if names != self._vocabulary:
-            self._vocabulary = names
-            self._stale = True
-
-    def forward(self) -> Tensor:
-        """Embeddings of the active vocabulary with ``self.templates``.
-
-        Returns:
-            Tensor: L2-normalised class embeddings, shape (K, D).
-        """
-        if not self._vocabulary:
-            raise RuntimeError(
-                'OpenCLIPTextEncoder has no vocabulary; call '
-                'set_vocabulary(names) first')
-        if self._stale:
-            self.class_embeddings = self.encode(self._vocabulary)
-            self._stale = False
-        return self.class_embeddings
 
     @torch.no_grad()
     def encode(self,
@@ -187,7 +144,13 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
         Returns:
             Tensor: float32 L2-normalised embeddings on the module's device,
             shape (K, D).
+
+        Raises:
+            ValueError: If ``names`` breaks the naming rule of
+                :func:`mmzs3.utils.check_class_names` (checked before any
+                sentence is tokenised).
         """
+        names = check_class_names(names, 'names', allow_empty=True)
         templates = self.templates if templates is None else get_templates(
             templates)
         todo = list(dict.fromkeys(
@@ -197,9 +160,9 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
             for name, embedding in zip(todo, embeddings):
                 self._memo[(name, templates)] = embedding
         if not names:
-            return self.class_embeddings.new_zeros(0, self.embed_dim)
+            return torch.zeros(0, self.embed_dim, device=self.device)
         stacked = torch.stack([self._memo[(n, templates)] for n in names])
-        return stacked.to(self.class_embeddings.device)
+        return stacked.to(self.device)
 
     def _encode_with_cache(self, names: Sequence[str],
                            templates: Tuple[str, ...]) -> Tensor:
@@ -232,7 +195,7 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
             self._weights_digest = state_dict_digest(self.model)
         dtype = next(self.model.parameters()).dtype
         return entry_key(self.model_name, self._weights_digest, templates,
-                         name, str(dtype), self.class_embeddings.device.type)
+                         name, str(dtype), self.device.type)
 
     def _encode_uncached(self, names: Sequence[str],
                          templates: Tuple[str, ...]) -> Tensor:
@@ -246,7 +209,7 @@ class OpenCLIPTextEncoder(FrozenOpenCLIPTower):
             Tensor: L2-normalised class embeddings, shape (K, D).
         """
         sentences, owners = build_sentences(names, templates)
-        device = self.class_embeddings.device
+        device = self.device
         chunks = [
             self._encode_sentences(sentences[i:i + self.chunk_size], device)
             for i in range(0, len(sentences), self.chunk_size)

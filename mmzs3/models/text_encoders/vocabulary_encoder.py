@@ -68,7 +68,7 @@ class VocabularyEncoder:
         names = check_class_names(names, 'VocabularyEncoder names')
         templates = self.templates[branch]
         key = (names, templates, self.text_encoder.memo_version,
-               self.text_encoder.class_embeddings.device)
+               self.text_encoder.device)
         cached = self._cache.get(branch)
         if cached is None or cached[0] != key:
             cached = (key, self.text_encoder.encode(names, templates))

@@ -76,7 +76,7 @@ def test_synonyms_on_real_tower():
 
 
 def test_memo_encodes_only_new_names(monkeypatch):
-    encoder = make_encoder(vocabulary=['cat', 'dog'])
+    encoder = make_encoder()
     calls = []
     original = encoder._encode_uncached
 
@@ -85,13 +85,10 @@ def test_memo_encodes_only_new_names(monkeypatch):
         return original(names, templates)
 
     monkeypatch.setattr(encoder, '_encode_uncached', counting)
-    first = encoder().clone()
-    encoder.set_vocabulary(['cat', 'dog', 'bird'])
-    second = encoder()
+    first = encoder.encode(['cat', 'dog']).clone()
+    second = encoder.encode(['cat', 'dog', 'bird'])
     assert calls == [['cat', 'dog'], ['bird']]
     torch.testing.assert_close(second[:2], first)
-    assert second.shape == (3, 16)
-    encoder()
     encoder.encode(['bird', 'cat'])
     assert len(calls) == 2
     # other templates are another memo entry
@@ -100,18 +97,18 @@ def test_memo_encodes_only_new_names(monkeypatch):
 
 
 def test_weight_change_recomputes(monkeypatch):
-    encoder = make_encoder(vocabulary=['cat', 'dog'])
-    before = encoder().clone()
+    encoder = make_encoder()
+    before = encoder.encode(['cat', 'dog']).clone()
     state = {k: v + 0.05 for k, v in encoder.state_dict().items()}
     encoder.load_state_dict(state)
-    after = encoder()
+    after = encoder.encode(['cat', 'dog'])
     assert not torch.allclose(before, after)
     calls = []
     monkeypatch.setattr(encoder, '_encode_uncached',
                         lambda n, t: calls.append(list(n)) or torch.ones(
                             len(n), 16))
     encoder.init_weights()
-    encoder()
+    encoder.encode(['cat', 'dog'])
     assert calls == [['cat', 'dog']]
 
 
@@ -122,38 +119,20 @@ def test_chunking_gives_same_result():
     torch.testing.assert_close(small, big, atol=1e-6, rtol=1e-5)
 
 
-def test_forward_buffer_frozen_and_eval():
+def test_tower_frozen_and_eval():
     encoder = MODELS.build(
         dict(
             type='OpenCLIPTextEncoder',
             model_name='mmzs3-tiny-test',
             model_cfg=tiny_cfg(),
-            templates='single',
-            vocabulary=['sky', 'grass']))
+            templates='single'))
     encoder.train()
     assert encoder.training and not encoder.model.training
     assert not any(p.requires_grad for p in encoder.parameters())
-    out = encoder()
-    assert out is encoder.class_embeddings
-    assert 'class_embeddings' not in encoder.state_dict()
     assert not any(k.startswith('model.visual') for k in encoder.state_dict())
-    assert encoder.vocabulary == ('sky', 'grass')
     assert encoder.embed_dim == 16
     assert encoder.templates == ('A photo of a {} in the scene', )
-
-
-def test_vocabulary_validation():
-    encoder = make_encoder()
-    with pytest.raises(RuntimeError, match='set_vocabulary'):
-        encoder()
-    with pytest.raises(ValueError, match='empty'):
-        encoder.set_vocabulary([])
-    with pytest.raises(ValueError, match="'  '"):
-        encoder.set_vocabulary(['cat', '  '])
-    with pytest.raises(ValueError, match="'cat'"):
-        encoder.set_vocabulary(['cat', 'dog', 'cat'])
-    with pytest.raises(ValueError):
-        encoder.set_vocabulary('cat')
+    assert encoder.encode([]).shape == (0, 16)
 
 
 @pytest.mark.parametrize('cfg, width', [
