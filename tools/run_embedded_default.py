@@ -196,11 +196,13 @@ class Pipeline:
         os.makedirs(osp.dirname(log), exist_ok=True)
         print(f'$ {" ".join(args)}\n  (output: {log})', flush=True)
         with open(log, 'a') as out:
-            code = subprocess.run(
-                [sys.executable] + args, cwd=REPO_ROOT, env=env, stdout=out,
-                stderr=subprocess.STDOUT,
-                preexec_fn=(lambda: os.sched_setaffinity(0, cores))
-                if cores else None).returncode
+            # pinned from here: preexec_fn is unsafe in a threaded parent
+            proc = subprocess.Popen([sys.executable] + args, cwd=REPO_ROOT,
+                                    env=env, stdout=out,
+                                    stderr=subprocess.STDOUT)
+            if cores:
+                os.sched_setaffinity(proc.pid, cores)
+            code = proc.wait()
         if code:
             with open(log) as f:
                 tail = f.read()[-3000:]
@@ -650,8 +652,7 @@ def draw_predictions(data_root: str, pred_dir: str, out_dir: str,
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description='Run the embedded default end to end (resumable)')
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         '--work-dir',
         default='work_dirs/embedded_default',

@@ -1,6 +1,7 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """``tools/run_embedded_default.py --quick``: every stage, the table, the
 images, and a second invocation that resumes instead of starting over."""
+import ast
 import glob
 import importlib.util
 import math
@@ -148,3 +149,25 @@ def test_time_table_counts_side_by_side_stages_once():
     assert 'counted once' in side
     assert script.job_cores(None, 2) == []
     assert script.job_cores(0, 1) == []
+
+
+def test_side_by_side_tools_run_on_their_slot_cores(tmp_path):
+    """Each side-by-side tool runs pinned to its own half of the cores."""
+    script = load_script()
+    pipeline = script.Pipeline(str(tmp_path), seed=0, quick=True, jobs=2)
+    probe = 'import os; print(sorted(os.sched_getaffinity(0)))'
+
+    def step(name):
+        return lambda: pipeline.run_tool(['-c', probe], log_name=name)
+
+    pipeline.side_by_side(step('slot0'), step('slot1'))
+    seen = []
+    for slot in (0, 1):
+        with open(tmp_path / 'logs' / f'slot{slot}.log') as f:
+            seen.append(ast.literal_eval(f.read()))
+    available = sorted(os.sched_getaffinity(0))
+    half = len(available) // 2
+    if half:
+        assert seen == [available[:half], available[half:2 * half]]
+    else:
+        assert seen == [available, available]
