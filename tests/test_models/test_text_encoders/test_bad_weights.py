@@ -1,16 +1,14 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
 """Bad CLIP weights fail fast and clearly; bad checkpoints are refused.
 
-docs/reliability.md states one time bound: a missing or unusable CLIP
-weight path must fail in under 2 seconds when offline, i.e. without a retry
-loop against the hub. The bound is asserted as stated; each case does no real
-work (a tiny model, a file check, no network), so it normally takes a few
-milliseconds and 2 s leaves a wide margin on a loaded machine.
+A missing or unusable CLIP weight path fails without contacting the hub
+(every network call fails the test), and the one host-name probe gives up
+while the lookup still hangs (docs/reliability.md). No case is timed.
 """
 import json
 import os.path as osp
 import socket
-import time
+import threading
 
 import pytest
 import torch
@@ -21,7 +19,6 @@ from mmzs3.utils import NonFiniteCheckpointError
 from ...conftest import REPO_ROOT
 
 TINY_JSON = osp.join(REPO_ROOT, 'tests', 'data', 'openclip_tiny.json')
-TIME_BOUND_S = 2.0
 
 
 def _encoder(name: str, pretrained: str, width: int = 32):
@@ -49,43 +46,50 @@ def no_network(monkeypatch):
     return calls
 
 
-def _timed_init_weights(encoder) -> tuple:
-    start = time.monotonic()
+def _failed_init_weights(encoder):
     with pytest.raises(Exception) as info:
         encoder.init_weights()
-    return time.monotonic() - start, info
+    return info
 
 
 def test_missing_weight_file_offline(tmp_path, monkeypatch, no_network):
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     missing = str(tmp_path / 'nope' / 'clip.pt')
-    elapsed, info = _timed_init_weights(_encoder('rel-tiny-a', missing))
+    info = _failed_init_weights(_encoder('rel-tiny-a', missing))
     assert info.type is FileNotFoundError
     assert f'pretrained weights {missing!r}: no such file' in str(info.value)
-    assert elapsed < TIME_BOUND_S and not no_network
+    assert not no_network
 
 
 def test_uncached_tag_offline(monkeypatch, no_network):
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     encoder = OpenCLIPTextEncoder('ViT-B-32', pretrained='laion2b_s34b_b79k',
                                   cache_dir=False)
-    elapsed, info = _timed_init_weights(encoder)
+    info = _failed_init_weights(encoder)
     assert info.type is FileNotFoundError
     assert 'not in the local cache' in str(info.value)
     assert 'offline' in str(info.value)
-    assert elapsed < TIME_BOUND_S and not no_network
+    assert not no_network
 
 
 def test_hanging_dns_is_bounded(monkeypatch, no_network):
-    """No HF_HUB_OFFLINE, and name resolution hangs: still < 2 s."""
+    """No HF_HUB_OFFLINE, and name resolution hangs: the probe gives up
+    (machine offline) while the lookup is still unanswered."""
     monkeypatch.delenv('HF_HUB_OFFLINE', raising=False)
+    monkeypatch.setattr(
+        'mmzs3.models.utils.open_clip_utils._OFFLINE_PROBE_S', 0.05)
+    answer = threading.Event()
     monkeypatch.setattr(socket, 'getaddrinfo',
-                        lambda *a, **k: time.sleep(5))
+                        lambda *a, **k: answer.wait(60))
     encoder = OpenCLIPTextEncoder('ViT-B-32', pretrained='laion2b_s34b_b79k',
                                   cache_dir=False)
-    elapsed, info = _timed_init_weights(encoder)
+    try:
+        info = _failed_init_weights(encoder)
+        assert not answer.is_set()
+    finally:
+        answer.set()
     assert info.type is FileNotFoundError and 'offline' in str(info.value)
-    assert elapsed < TIME_BOUND_S and not no_network
+    assert not no_network
 
 
 def test_other_architecture_weights(tmp_path, monkeypatch, no_network):
@@ -93,12 +97,12 @@ def test_other_architecture_weights(tmp_path, monkeypatch, no_network):
     other = _encoder('rel-tiny-wide', None, width=64)
     path = str(tmp_path / 'wide.pt')
     torch.save({k: v for k, v in other.model.state_dict().items()}, path)
-    elapsed, info = _timed_init_weights(_encoder('rel-tiny-b', path))
+    info = _failed_init_weights(_encoder('rel-tiny-b', path))
     assert info.type is ValueError
     message = str(info.value)
     assert f"{path} does not fit the 'text' part" in message
     assert 'shape mismatches' in message
-    assert elapsed < TIME_BOUND_S and not no_network
+    assert not no_network
 
 
 def test_checkpoint_with_nan_refused_by_load_checkpoint(tmp_path, safe_io):
