@@ -1,7 +1,9 @@
 # ADE20K-Full 847, frequency split 572 seen / 275 unseen
 # (docs/official_implementation.md). 16-bit labels (ignore 65535):
 # tools/dataset_converters/ade20k_full_847.py. The model's data preprocessor
-# must pad labels with seg_pad_val=65535.
+# must pad labels with seg_pad_val=65535. Validation is the test base's
+# loader and metric (the validation split, all 847 classes scored).
+_base_ = './ade20k-full847_test.py'
 dataset_type = 'ADE20KFull847Dataset'
 data_root = 'data/ade20k_full/'
 crop_size = (512, 512)
@@ -35,12 +37,6 @@ train_pipeline = [
     dict(type='Pad', size=crop_size, pad_val=dict(img=128, seg=ignore_index)),
     dict(type='PackSegInputs')
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='LoadWideSegAnnotations', ignore_index=ignore_index),
-    dict(type='PackSegInputs')
-]
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,
@@ -58,22 +54,5 @@ train_dataloader = dict(
                 img_path='images/training',
                 seg_map_path='annotations/training'),
             pipeline=train_pipeline)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='ZeroShotSegDataset',
-        class_split='ade20k_full_847',
-        phase='test',
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            data_prefix=dict(
-                img_path='images/validation',
-                seg_map_path='annotations/validation'),
-            pipeline=test_pipeline)))
-test_dataloader = val_dataloader
-val_evaluator = dict(type='HIoUMetric', ignore_index=ignore_index)
-test_evaluator = val_evaluator
+val_dataloader = {{_base_.test_dataloader}}
+val_evaluator = {{_base_.test_evaluator}}
