@@ -158,10 +158,21 @@ def checkpoint_vocabulary(
 
 
 __all__ = [
-    'ZeroShotSplit', 'SPLITS', 'get_split', 'checkpoint_vocabulary',
-    'COCO_STUFF_171', 'VOC_20', 'VOC_20_CLASSES', 'ADE20K_FULL_847',
-    'ADE20K_150', 'PASCAL_CONTEXT_59', 'PASCAL_CONTEXT_459',
-    'PASCAL_CONTEXT_459_SYNONYMS', 'VOC_20_OPEN', 'VOC_20_BACKGROUND',
-    'COCO_STUFF_171_TABLE', 'ADE20K_FULL_847_TABLE',
-    'PASCAL_CONTEXT_459_TABLE'
+    'ZeroShotSplit',
+    'SPLITS',
+    'get_split',
+    'checkpoint_vocabulary',
+    'COCO_STUFF_171',
+    'VOC_20',
+    'VOC_20_CLASSES',
+    'ADE20K_FULL_847',
+    'ADE20K_150',
+    'PASCAL_CONTEXT_59',
+    'PASCAL_CONTEXT_459',
+    'PASCAL_CONTEXT_459_SYNONYMS',
+    'VOC_20_OPEN',
+    'VOC_20_BACKGROUND',
+    'COCO_STUFF_171_TABLE',
+    'ADE20K_FULL_847_TABLE',
+    'PASCAL_CONTEXT_459_TABLE',
 ]

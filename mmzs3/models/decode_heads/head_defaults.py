@@ -10,13 +10,11 @@ sub-config merges it into these defaults
 ``ZegFormer`` segmentor fills in its text encoder's embedding width.
 """
 
+#: Multi-head attention of the decoder layers: 256 channels, 8 heads,
+#: dropout 0.1.
 _ATTENTION = dict(
-    embed_dims=256,
-    num_heads=8,
-    attn_drop=0.1,
-    proj_drop=0.1,
-    dropout_layer=None,
-    batch_first=True)
+    embed_dims=256, num_heads=8, attn_drop=0.1, proj_drop=0.1,
+    dropout_layer=None, batch_first=True)
 
 #: MaskFormer's FPN-like pixel decoder, 256 channels, GN(32).
 PIXEL_DECODER = dict(
