@@ -9,10 +9,10 @@
 # Train: python tools/train.py \
 #     configs/backbone_pretrain/resnet18-slim_synthetic.py
 # The segmentation configs read its checkpoint with prefix 'backbone.'.
-_base_ = ['../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/datasets/synthetic_captions.py'
+]
 
-data_root = 'data/synthetic_shapes/captions'
-crop_size = (64, 64)
 synthetic_classes = [
     f'{colour} {shape}' for colour in ('red', 'green', 'blue', 'yellow')
     for shape in ('circle', 'square', 'triangle', 'star')
@@ -39,26 +39,6 @@ model = dict(
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResize',
-        scale=crop_size,
-        ratio_range=(1.0, 1.25),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-]
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='ImageCaptionDataset',
-        data_root=data_root,
-        ann_file='train.csv',
-        pipeline=train_pipeline))
 max_iters = 300
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 optim_wrapper = dict(

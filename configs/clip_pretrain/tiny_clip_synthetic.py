@@ -6,10 +6,11 @@
 # Export: python tools/misc/export_open_clip.py <this config> \
 #     work_dirs/tiny_clip_synthetic/iter_300.pth \
 #     work_dirs/tiny_clip_synthetic/open_clip
-_base_ = ['../_base_/default_runtime.py', '../_base_/clip/tiny_clip.py']
+_base_ = [
+    '../_base_/default_runtime.py', '../_base_/clip/tiny_clip.py',
+    '../_base_/datasets/synthetic_captions.py'
+]
 
-data_root = 'data/synthetic_shapes/captions'
-crop_size = (64, 64)
 model = dict(
     type='CLIPContrastiveModel',
     model_name={{_base_.clip_model_name}},
@@ -19,29 +20,6 @@ model = dict(
         mean={{_base_.clip_mean}},
         std={{_base_.clip_std}},
         bgr_to_rgb=True))
-
-# Small scale and position jitter, so that the image tower also accepts the
-# loosely framed crops of predicted segments.
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResize',
-        scale=crop_size,
-        ratio_range=(1.0, 1.25),
-        keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size),
-    dict(type='RandomFlip', prob=0.5),
-]
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='ImageCaptionDataset',
-        data_root=data_root,
-        ann_file='train.csv',
-        pipeline=train_pipeline))
 
 max_iters = 300
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
