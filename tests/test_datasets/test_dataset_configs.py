@@ -32,6 +32,8 @@ TEST_ONLY = (
     'voc20_test.py',
     'voc20b_test.py',
 )
+#: Image-level data for the pretrainings (no pixel labels, no split).
+IMAGE_LEVEL = 'synthetic_captions.py'
 
 
 def check_loader(cfg: Config, name: str) -> None:
@@ -71,7 +73,7 @@ def test_test_only_dataset_config(name):
 @pytest.mark.parametrize(
     'path', [
         p for p in CONFIGS
-        if osp.basename(p) not in TEST_ONLY + (TEST_BASE, )
+        if osp.basename(p) not in TEST_ONLY + (TEST_BASE, IMAGE_LEVEL)
     ],
     ids=osp.basename)
 def test_dataset_config(path):
@@ -125,4 +127,25 @@ def test_train_crops_are_padded_to_the_crop_size(name, ignore):
 
 def test_all_dataset_configs_present():
     names = {osp.basename(p) for p in CONFIGS}
-    assert set(CROP) | set(TEST_ONLY) | {TEST_BASE} <= names
+    assert set(CROP) | set(TEST_ONLY) | {TEST_BASE, IMAGE_LEVEL} <= names
+
+
+@pytest.mark.parametrize('config', [
+    'configs/backbone_pretrain/resnet18-slim_synthetic.py',
+    'configs/clip_pretrain/tiny_clip_synthetic.py'
+])
+def test_pretrainings_read_the_caption_base(config):
+    """Both image-level pretrainings train on the caption base's loader:
+    registered dataset and transforms, 64 px crops."""
+    init_default_scope('mmseg')
+    base = Config.fromfile(
+        osp.join(ROOT, 'configs/_base_/datasets', IMAGE_LEVEL))
+    loader = base.train_dataloader
+    assert loader.dataset.type == 'ImageCaptionDataset'
+    assert DATASETS.get(loader.dataset.type) is not None
+    for step in loader.dataset.pipeline:
+        assert TRANSFORMS.get(step['type']) is not None, step['type']
+    crop = [s for s in loader.dataset.pipeline if s['type'] == 'RandomCrop']
+    assert crop == [dict(type='RandomCrop', crop_size=(64, 64))]
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    assert cfg.train_dataloader.to_dict() == loader.to_dict()
