@@ -6,8 +6,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmzs3.utils import enable_safe_io
-from mmzs3.utils.launch import (load_config, parse_with_launcher,
-                                setup_cpu_distributed)
+from mmzs3.utils.launch import (close_distributed, load_config,
+                                parse_with_launcher, setup_cpu_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -61,6 +61,7 @@ def main() -> None:
     setup_cpu_distributed(cfg, args.launcher)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -7,8 +7,8 @@ from mmengine.runner import Runner
 
 from mmzs3.registry import RUNNERS
 from mmzs3.utils import enable_safe_io
-from mmzs3.utils.launch import (check_amp_device, load_config,
-                                parse_with_launcher, set_amp,
+from mmzs3.utils.launch import (check_amp_device, close_distributed,
+                                load_config, parse_with_launcher, set_amp,
                                 setup_cpu_distributed)
 
 
@@ -53,6 +53,7 @@ def main() -> None:
     else:
         runner = Runner.from_cfg(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -130,6 +130,22 @@ def setup_cpu_distributed(cfg: Config, launcher: str) -> None:
     cfg.model_wrapper_cfg = wrapper_cfg
 
 
+def close_distributed() -> None:
+    """Destroy the default process group once a run has finished.
+
+    Neither mmengine's runner nor its ``init_dist`` destroys the group.
+    Left to the interpreter's exit, gloo's background threads can be torn
+    down while still joinable, and the process then aborts
+    (``terminate called without an active exception``, SIGABRT) after a
+    successful run. The barrier lets every rank finish its last collective
+    before any of them closes the group. Without a process group this does
+    nothing.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def set_local_rank(local_rank: Optional[int]) -> None:
     """Export ``LOCAL_RANK`` for launchers that pass it as an argument."""
     if 'LOCAL_RANK' not in os.environ:

@@ -1,5 +1,6 @@
 # Copyright (c) mmzs3 contributors. All rights reserved.
-"""--amp / --no-amp of tools/train.py, and the clear error without a GPU."""
+"""--amp / --no-amp of tools/train.py, the clear error without a GPU, and
+the teardown of the process group."""
 import os
 import os.path as osp
 import subprocess
@@ -7,10 +8,11 @@ import sys
 
 import pytest
 import torch
+import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 
-from mmzs3.utils.launch import check_amp_device, set_amp
+from mmzs3.utils.launch import check_amp_device, close_distributed, set_amp
 from ..conftest import REPO_ROOT
 
 R50_COCO = osp.join(REPO_ROOT, 'configs', 'zegformer', 'zegformer_r50_coco.py')
@@ -53,3 +55,13 @@ def test_train_without_gpu_stops_with_the_fix_in_the_message():
         [sys.executable, 'tools/train.py', R50_COCO, '--amp', '--no-amp'],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert both.returncode == 2 and 'not allowed with' in both.stderr
+
+
+def test_close_distributed_destroys_the_group_and_is_a_no_op_without_one(
+        tmp_path):
+    close_distributed()  # no group: nothing to do, no error
+    store = dist.FileStore(str(tmp_path / 'store'), 1)
+    dist.init_process_group('gloo', store=store, rank=0, world_size=1)
+    assert dist.is_initialized()
+    close_distributed()
+    assert not dist.is_initialized()
