@@ -4,6 +4,7 @@
 ``tests/conftest.py`` makes the fixtures available to every test."""
 import importlib.util
 import os.path as osp
+import sys
 from types import ModuleType
 
 import pytest
@@ -27,11 +28,14 @@ TINY_ARGS = dict(
 
 
 def load_tool(relative_path: str) -> ModuleType:
-    """Import a script under ``tools/`` as a module."""
+    """Import a script under ``tools/`` as a module, registered in
+    ``sys.modules`` (as ``mmzs3_tools_<name>``) so that worker processes
+    can unpickle its functions."""
     path = osp.join(REPO_ROOT, relative_path)
-    name = osp.splitext(osp.basename(path))[0]
+    name = 'mmzs3_tools_' + osp.splitext(osp.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

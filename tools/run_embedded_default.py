@@ -93,11 +93,13 @@ class Pipeline:
         seed (int): Seed of the data, the CLIP pretraining and both
             segmentation trainings.
         quick (bool): Tiny sizes for a fast smoke run.
-        jobs (int): Stages run side by side: with 2, the two pretrainings
-            run together, then ZegFormer (training and evaluation) beside
-            the baseline, each tool with half the CPU threads and its
-            output in ``WORK_DIR/logs/``. Defaults to 1 (one after the
-            other, output printed).
+        jobs (int): Stages run side by side: with 2, the data is written
+            by 2 processes, the two pretrainings run together, then
+            ZegFormer's training beside the baseline's (training and
+            evaluation), then ZegFormer's three evaluations on both slots;
+            each tool gets half the CPU threads and writes its output to
+            ``WORK_DIR/logs/``. Defaults to 1 (one after the other, output
+            printed).
     """
 
     def __init__(self,
@@ -243,13 +245,15 @@ class Pipeline:
 
     # -- stages ----------------------------------------------------------
     def generate(self) -> None:
-        """Stage 1: the synthetic scenes and the image-caption set."""
+        """Stage 1: the synthetic scenes and the image-caption set, written
+        by ``jobs`` processes."""
         if self.restore('data', 'data_root', 'data_root'):
             return
         self.run_tool([
             'tools/dataset_converters/synthetic_shapes.py', '--out',
             self.data_root, '--seed',
-            str(self.seed)
+            str(self.seed), '--workers',
+            str(self.jobs)
         ] + DATA_ARGS[self.size])
         self.finish('data', dict(data_root=self.data_root))
 
@@ -306,12 +310,15 @@ class Pipeline:
         if marker:
             print('done already: ' + marker['checkpoint'])
             return marker['checkpoint']
-        options = self.data_options()
+        # No validation loop (mmengine's would still run after the last
+        # iteration): the evaluation stage tests each mode.
+        options = [
+            option for option in self.data_options()
+            if not option.startswith('val_dataloader.')
+        ] + ['val_dataloader=None', 'val_cfg=None', 'val_evaluator=None']
         if config == ZEGFORMER_CFG:
             options.append(
                 f'model.clip_classifier.pretrained={self.clip_weights}')
-        # Validation happens in the evaluation stage, once per mode.
-        options.append('train_cfg.val_interval=1000000')
         self.run_tool(['tools/train.py', config, '--work-dir', work_dir,
                        '--resume', '--cfg-options'] + options, stage)
         checkpoint = last_checkpoint(work_dir)
@@ -361,19 +368,21 @@ class Pipeline:
         return metrics
 
     def evaluate_zegformer(self, checkpoint: str) -> Dict[str, Dict]:
-        """Stage 5: the three fusion modes of one ZegFormer checkpoint."""
-        return {
-            mode: self.evaluate(mode, MODE_CFGS[mode], checkpoint)
-            for mode in MODES
-        }
+        """Stage 5: the three fusion modes of one ZegFormer checkpoint,
+        spread over the ``jobs`` slots."""
+        groups = [MODES[slot::self.jobs] for slot in range(self.jobs)]
+        done = self.side_by_side(*[
+            lambda group=group: {
+                mode: self.evaluate(mode, MODE_CFGS[mode], checkpoint)
+                for mode in group
+            } for group in groups if group
+        ])
+        metrics = {mode: m for group in done for mode, m in group.items()}
+        return {mode: metrics[mode] for mode in MODES}
 
-    def zegformer(self) -> Dict[str, Dict]:
-        """Stages 4 and 5: train ZegFormer, then evaluate its modes."""
-        checkpoint = self.timed('zegformer',
-                                lambda: self.train('zegformer',
-                                                   ZEGFORMER_CFG))
-        return self.timed('evaluate',
-                          lambda: self.evaluate_zegformer(checkpoint))
+    def train_zegformer(self) -> str:
+        """Stage 4: train ZegFormer, return its checkpoint."""
+        return self.train('zegformer', ZEGFORMER_CFG)
 
     def baseline(self) -> Dict[str, float]:
         """Stage 6: train and evaluate the pixel-level baseline."""
@@ -409,9 +418,12 @@ class Pipeline:
         self.side_by_side(lambda: self.timed('clip', self.pretrain_clip),
                           lambda: self.timed('backbone',
                                              self.pretrain_backbone))
-        zegformer, baseline = self.side_by_side(
-            self.zegformer, lambda: self.timed('baseline', self.baseline))
-        results = dict(zegformer, baseline=baseline)
+        checkpoint, baseline = self.side_by_side(
+            lambda: self.timed('zegformer', self.train_zegformer),
+            lambda: self.timed('baseline', self.baseline))
+        results = self.timed('evaluate',
+                             lambda: self.evaluate_zegformer(checkpoint))
+        results['baseline'] = baseline
         images = self.timed('results', lambda: self.report(results))
         print('Prediction images (ground truth | fused prediction):')
         for image in images:
@@ -578,8 +590,8 @@ def format_time_table(seconds: Dict[str, float],
     Args:
         seconds (dict[str, float]): Wall time of every finished stage.
         side_by_side (bool): Whether the pretrainings ran together, and
-            ZegFormer (training, evaluation) beside the baseline; the total
-            is then the longer branch of each pair, not the sum.
+            ZegFormer's training beside the baseline's; the total then
+            counts the longer stage of each pair, not the sum.
     """
     lines = ['| stage | wall time (min) |', '|---|---|']
     for stage, title in STAGES:
@@ -587,12 +599,8 @@ def format_time_table(seconds: Dict[str, float],
             lines.append(f'| {title} | {seconds[stage] / 60:.1f} |')
     total = sum(seconds.values())
     if side_by_side:
-        pairs = ((('clip', ), ('backbone', )),
-                 (('zegformer', 'evaluate'), ('baseline', )))
-        for left, right in pairs:
-            branches = [sum(seconds.get(s, 0.0) for s in side)
-                        for side in (left, right)]
-            total -= min(branches)
+        for pair in (('clip', 'backbone'), ('zegformer', 'baseline')):
+            total -= min(seconds.get(stage, 0.0) for stage in pair)
     lines.append(f'| total | {total / 60:.1f} |')
     if side_by_side:
         lines.append('\nSide-by-side stages are counted once in the total.')

@@ -77,6 +77,13 @@ def test_same_seed_same_bytes(tmp_path, generator, tiny_benchmark):
         first['img_dir/train/000000.png']
 
 
+def test_worker_processes_write_the_same_bytes(tmp_path, generator,
+                                              tiny_benchmark):
+    parallel = str(tmp_path / 'parallel')
+    generator.generate(parallel, workers=2, **TINY_ARGS)
+    assert read_tree(parallel) == read_tree(tiny_benchmark)
+
+
 def test_labels_and_class_coverage(tiny_benchmark):
     labels = train_labels(tiny_benchmark)
     assert labels[0].shape == (32, 32) and labels[0].dtype == np.uint8

@@ -32,10 +32,10 @@ import json
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.utils import ProgressBar
+from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image, ImageDraw
 
 from mmzs3.datasets.synthetic_shapes_dataset import (CAPTION_TEMPLATES,
@@ -292,7 +292,37 @@ def sample_rng(seed: int, split: str, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, _SPLIT_CODES[split], index])
 
 
-def write_scenes(out: str, split: str, num: int, args: Dict) -> None:
+def run_tasks(func: Callable[[Tuple], Any], tasks: List[Tuple],
+              workers: int) -> List[Any]:
+    """Apply ``func`` to every task with mmengine's progress bar, in
+    ``workers`` processes when more than one (every sample has its own
+    generator, so the bytes written do not depend on ``workers``)."""
+    if workers > 1 and len(tasks) > 1:
+        return track_parallel_progress(func, tasks, workers, chunksize=8)
+    return track_progress(func, tasks)
+
+
+def write_scene(task: Tuple[str, str, int, Dict, List[int]]) -> None:
+    """Write one image/label pair unless both exist.
+
+    Args:
+        task (tuple): ``(out, split, index, args, pool)``, ``pool`` the
+            class ids a scene may hold.
+    """
+    out, split, index, args, pool = task
+    img_path = osp.join(out, 'img_dir', split, f'{index:06d}.png')
+    ann_path = osp.join(out, 'ann_dir', split, f'{index:06d}.png')
+    if osp.exists(img_path) and osp.exists(ann_path):
+        return
+    rng = sample_rng(args['seed'], split, index)
+    classes = scene_classes(rng, index, pool, args['max_objects'])
+    image, label = render_scene(rng, args['size'], classes, args['overlap'])
+    save_png(image, img_path)
+    save_png(label, ann_path)
+
+
+def write_scenes(out: str, split: str, num: int, args: Dict,
+                 workers: int = 1) -> None:
     """Write ``num`` image/label pairs of ``split``, skipping existing ones.
     """
     unseen = {SYNTHETIC_CLASSES.index(n) for n in SYNTHETIC_UNSEEN_CLASSES}
@@ -302,42 +332,44 @@ def write_scenes(out: str, split: str, num: int, args: Dict) -> None:
     for sub in ('img_dir', 'ann_dir'):
         os.makedirs(osp.join(out, sub, split), exist_ok=True)
     print(f'{split}: {num} scenes of {args["size"]}x{args["size"]}')
-    bar = ProgressBar(num)
-    for index in range(num):
-        img_path = osp.join(out, 'img_dir', split, f'{index:06d}.png')
-        ann_path = osp.join(out, 'ann_dir', split, f'{index:06d}.png')
-        if not (osp.exists(img_path) and osp.exists(ann_path)):
-            rng = sample_rng(args['seed'], split, index)
-            classes = scene_classes(rng, index, pool, args['max_objects'])
-            image, label = render_scene(rng, args['size'], classes,
-                                            args['overlap'])
-            save_png(image, img_path)
-            save_png(label, ann_path)
-        bar.update()
+    run_tasks(write_scene, [(out, split, index, args, pool)
+                            for index in range(num)], workers)
     print()
 
 
-def write_captions(out: str, split: str, per_class: int, args: Dict) -> None:
+def write_caption(task: Tuple[str, str, int, Dict]) -> Tuple[str, str, str]:
+    """Write one caption crop unless it exists; return its CSV row.
+
+    Args:
+        task (tuple): ``(out, split, index, args)``.
+
+    Returns:
+        tuple[str, str, str]: The crop's path relative to ``captions/``,
+        its caption and its style.
+    """
+    out, split, index, args = task
+    class_id = index % len(SYNTHETIC_CLASSES)
+    rng = sample_rng(args['seed'], f'captions/{split}', index)
+    masked = bool(rng.uniform() < args['masked_fraction'])
+    template = CAPTION_TEMPLATES[rng.integers(len(CAPTION_TEMPLATES))]
+    rel = f'{split}/{index:06d}.png'
+    if not osp.exists(osp.join(out, 'captions', rel)):
+        crop = render_crop(rng, args['crop_size'], class_id, masked,
+                           args['max_mask_stride'])
+        save_png(crop, osp.join(out, 'captions', rel))
+    return (rel, template.format(SYNTHETIC_CLASSES[class_id]),
+            'masked' if masked else 'plain')
+
+
+def write_captions(out: str, split: str, per_class: int, args: Dict,
+                   workers: int = 1) -> None:
     """Write ``per_class`` caption crops of every class and the CSV."""
-    folder = osp.join(out, 'captions', split)
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(osp.join(out, 'captions', split), exist_ok=True)
     num = per_class * len(SYNTHETIC_CLASSES)
     print(f'captions/{split}: {num} crops of {args["crop_size"]}px')
-    rows, bar = [], ProgressBar(num)
-    for index in range(num):
-        class_id = index % len(SYNTHETIC_CLASSES)
-        rng = sample_rng(args['seed'], f'captions/{split}', index)
-        masked = bool(rng.uniform() < args['masked_fraction'])
-        template = CAPTION_TEMPLATES[rng.integers(len(CAPTION_TEMPLATES))]
-        name = SYNTHETIC_CLASSES[class_id]
-        rel = f'{split}/{index:06d}.png'
-        if not osp.exists(osp.join(out, 'captions', rel)):
-            crop = render_crop(rng, args['crop_size'], class_id, masked,
-                               args['max_mask_stride'])
-            save_png(crop, osp.join(out, 'captions', rel))
-        rows.append((rel, template.format(name),
-                     'masked' if masked else 'plain'))
-        bar.update()
+    rows = run_tasks(write_caption,
+                     [(out, split, index, args) for index in range(num)],
+                     workers)
     print()
     with open(osp.join(out, 'captions', f'{split}.csv'), 'w',
               newline='') as f:
@@ -371,18 +403,21 @@ def check_manifest(out: str, args: Dict) -> None:
         json.dump(manifest, f, indent=2, sort_keys=True)
 
 
-def generate(out: str, **args) -> None:
+def generate(out: str, workers: int = 1, **args) -> None:
     """Generate (or complete) the benchmark under ``out``.
 
     Args:
         out (str): Output folder.
+        workers (int): Processes writing samples. The output does not
+            depend on it. Defaults to 1.
         **args: The generation arguments (see ``parse_args``).
     """
     check_manifest(out, args)
-    write_scenes(out, 'train', args['num_train'], args)
-    write_scenes(out, 'val', args['num_val'], args)
-    write_captions(out, 'train', args['captions_per_class'], args)
-    write_captions(out, 'val', args['val_captions_per_class'], args)
+    write_scenes(out, 'train', args['num_train'], args, workers)
+    write_scenes(out, 'val', args['num_val'], args, workers)
+    write_captions(out, 'train', args['captions_per_class'], args, workers)
+    write_captions(out, 'val', args['val_captions_per_class'], args,
+                   workers)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -418,6 +453,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='masked crops cut along the object mask coarsened at a stride '
         'drawn from 1 to this (in canvas pixels), as a segmenter predicts '
         'it; 1: the exact mask')
+    parser.add_argument(
+        '--workers', type=int, default=1,
+        help='processes writing samples (the output does not depend on it)')
     return parser.parse_args(argv)
 
 
