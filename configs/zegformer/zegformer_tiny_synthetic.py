@@ -23,7 +23,7 @@ model = dict(
             type='Pretrained',
             checkpoint=backbone_weights,
             prefix='backbone.')))
-max_iters = 800
+max_iters = 1150
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='TrainableOptimWrapperConstructor',
@@ -58,5 +58,8 @@ default_hooks = dict(
         max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook', interval=50))
-custom_hooks = [dict(type='VocabularyHook')]
+custom_hooks = [
+    dict(type='VocabularyHook'),
+    dict(type='ChannelsLastHook')
+]
 randomness = dict(seed=0)
