@@ -4,7 +4,7 @@
 # Data: python tools/dataset_converters/synthetic_shapes.py
 # Train: python tools/train.py configs/clip_pretrain/tiny_clip_synthetic.py
 # Export: python tools/misc/export_open_clip.py <this config> \
-#     work_dirs/tiny_clip_synthetic/iter_300.pth \
+#     work_dirs/tiny_clip_synthetic/iter_250.pth \
 #     work_dirs/tiny_clip_synthetic/open_clip
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/clip/tiny_clip.py',
@@ -21,7 +21,10 @@ model = dict(
         std={{_base_.clip_std}},
         bgr_to_rgb=True))
 
-max_iters = 300
+# 250 iterations: 94.6 % zero-shot accuracy on the tuning seed against 96.4 %
+# at 300, and half a minute more for the segmentation training
+# (docs/synthetic_benchmark.md).
+max_iters = 250
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters)
 # As open_clip's trainer: no weight decay on gains, biases and the
 # temperature (decay would hold the temperature at its initial value).

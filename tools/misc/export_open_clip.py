@@ -15,7 +15,7 @@ Example::
 
     python tools/misc/export_open_clip.py \\
         configs/clip_pretrain/tiny_clip_synthetic.py \\
-        work_dirs/tiny_clip_synthetic/iter_300.pth \\
+        work_dirs/tiny_clip_synthetic/iter_250.pth \\
         work_dirs/tiny_clip_synthetic/open_clip
 """
 import argparse

@@ -3,7 +3,7 @@
 # layout. The image tower is open_clip's ModifiedResNet (the tower of
 # OpenAI's RN50 CLIP) at width 16, one bottleneck per stage: on the caption
 # set's 4,800 crops a convolutional tower learns shapes within the
-# pretraining's 300 iterations, where a 3-layer ViT (patch 8) stayed at half
+# pretraining's 250 iterations, where a 3-layer ViT (patch 8) stayed at half
 # the zero-shot accuracy (docs/synthetic_benchmark.md). The pretraining
 # config, the text encoder and the CLIP segment re-classifier take it as
 # ``model_cfg`` with ``model_name=clip_model_name``; checkpoints exported by
