@@ -9,6 +9,7 @@ from mmdet.registry import MODELS as MMDET_MODELS
 from mmengine.registry import init_default_scope
 
 from mmzs3.models.losses import PureFocalLoss
+from mmzs3.models.losses.pure_focal_loss import index_to_one_hot
 from mmzs3.registry import MODELS
 
 
@@ -35,6 +36,12 @@ def test_pure_focal_loss_matches_mmdet_and_never_uses_mmcv(monkeypatch):
     # hand number: logit 0 on foreground, 20 * 0.25 * 0.5^2 * ln 2
     single = loss(torch.zeros(1, 1), torch.tensor([0]))
     assert single.item() == pytest.approx(20 * 0.25 * 0.25 * math.log(2))
+
+
+def test_index_to_one_hot_drops_the_background_index():
+    # C = 3: indices 0..2 are classes, 3 is background (an all-zero row)
+    one_hot = index_to_one_hot(torch.tensor([2, 0, 3, 1]), 3)
+    assert one_hot.tolist() == [[0, 0, 1], [1, 0, 0], [0, 0, 0], [0, 1, 0]]
 
 
 def test_registered_in_the_mmzs3_scope_and_reached_from_mmdet():
